@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The one command that runs every test: provides a Docker engine (plus an isolated swarm engine) and
+# PostgreSQL when they are not already there, checks types and lint, runs the whole vitest suite,
+# and stops whatever it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/services.sh
+trap stop_started EXIT
+
+ensure_node_version
+ensure_pnpm
+install_packages
+ensure_docker
+ensure_swarm_engine
+ensure_postgres
+build_images
+DOCKER_HOST=$TEST_SWARM_DOCKER_HOST build_images
+
+log "typecheck and lint"
+pnpm -s typecheck
+pnpm -s lint
+log "tests (engine: ${DOCKER_HOST:-default socket}, swarm engine: $TEST_SWARM_DOCKER_HOST, database: $TEST_DATABASE_URL)"
+pnpm -s vitest run "$@"
