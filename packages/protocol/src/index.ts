@@ -4,6 +4,7 @@ export * from "./flow/errors.ts";
 export * from "./flow/events.ts";
 export * from "./flow/replies.ts";
 export * from "./flow/requests.ts";
+export * from "./labels.ts";
 export * from "./master/agents.ts";
 export * from "./master/commands.ts";
 export * from "./master/errors.ts";
