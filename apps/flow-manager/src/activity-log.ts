@@ -1,0 +1,70 @@
+import type { ActivityLog as ActivityEntry } from "@dockflow/protocol";
+import type { Logger } from "pino";
+
+export type ActivityType = ActivityEntry["activity_type"];
+
+export interface ActivityInput {
+  type: ActivityType;
+  message: string;
+  containerId?: string | null;
+  clientId?: string | null;
+  details?: Record<string, unknown>;
+  /** Who is told live: everyone (default) or only these client ids. */
+  audience?: "all" | string[];
+}
+
+/**
+ * The audit trail: every operation is kept in a ring buffer (for clients that connect later),
+ * written as a structured pino line, and handed to `publish` for live `activity_log` events.
+ */
+export class ActivityLog {
+  private readonly ring: (ActivityEntry | undefined)[];
+  private next = 0;
+  private count = 0;
+  publish: (entry: ActivityEntry, audience: "all" | string[]) => void = () => {};
+
+  constructor(
+    size: number,
+    private readonly log: Logger,
+  ) {
+    this.ring = new Array(size);
+  }
+
+  record(input: ActivityInput): ActivityEntry {
+    const entry: ActivityEntry = {
+      activity_type: input.type,
+      message: input.message,
+      container_id: input.containerId ?? null,
+      client_id: input.clientId ?? null,
+      details: input.details ?? {},
+      timestamp: new Date().toISOString(),
+    };
+    this.ring[this.next] = entry;
+    this.next = (this.next + 1) % this.ring.length;
+    this.count = Math.min(this.count + 1, this.ring.length);
+    this.log.info(
+      {
+        audit: true,
+        activity_type: entry.activity_type,
+        container_id: entry.container_id,
+        client_id: entry.client_id,
+        details: entry.details,
+      },
+      entry.message,
+    );
+    this.publish(entry, input.audience ?? "all");
+    return entry;
+  }
+
+  /** The most recent entries, oldest first, optionally for one container. */
+  recent(limit: number, containerId?: string): ActivityEntry[] {
+    const out: ActivityEntry[] = [];
+    for (let i = 1; i <= this.count && out.length < limit; i++) {
+      const entry = this.ring[(this.next - i + this.ring.length) % this.ring.length];
+      if (!entry) continue;
+      if (containerId && entry.container_id !== containerId) continue;
+      out.push(entry);
+    }
+    return out.reverse();
+  }
+}

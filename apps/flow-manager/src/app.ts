@@ -1,0 +1,174 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Logger, pino } from "pino";
+import { ActivityLog } from "./activity-log.ts";
+import { attachBridge } from "./bridge.ts";
+import { ClientRegistry } from "./clients.ts";
+import type { FlowManagerConfig } from "./config.ts";
+import { ConnectionPool } from "./connections.ts";
+import { CrashRecovery } from "./crash-recovery.ts";
+import { DockerAdapter, dockerClient } from "./docker.ts";
+import { EventWatcher } from "./event-watcher.ts";
+import { healthHandler } from "./health.ts";
+import { Monitor } from "./monitor.ts";
+import { PathGuard } from "./path-guard.ts";
+import { FlowService } from "./service.ts";
+import { StatsStreams } from "./stats.ts";
+import { StatusStore } from "./status-store.ts";
+
+export const SERVER_VERSION = "0.1.0";
+
+export interface RunningFlowManager {
+  /** `http://host:port` the Socket.IO server listens on. */
+  url: string;
+  port: number;
+  /** Closes client connections, streams and timers; managed containers keep running. */
+  close(): Promise<void>;
+}
+
+/** Builds every part from the parsed config, wires them together and starts listening. */
+export async function startFlowManager(
+  config: FlowManagerConfig,
+  options: { logger?: Logger } = {},
+): Promise<RunningFlowManager> {
+  const log = options.logger ?? pino({ level: config.logLevel, name: "flow-manager" });
+  const docker = new DockerAdapter(dockerClient(config.dockerHost), config.managerId);
+  const store = new StatusStore(config.statusHistorySize);
+  const clients = new ClientRegistry();
+  const activity = new ActivityLog(config.activityLogSize, log.child({ component: "audit" }));
+  activity.publish = (entry, audience) => clients.emitToMany(audience, "activity_log", entry);
+
+  const pool = new ConnectionPool(
+    (containerId, envelope) => {
+      // Unasked messages go to every client that created or messaged the container.
+      const timestamp = new Date().toISOString();
+      const owners = clients.ownersOf(containerId);
+      for (const clientId of owners) {
+        clients.emitTo(clientId, "message_received", {
+          container_id: containerId,
+          message: { command: envelope.command, data: envelope.data },
+          timestamp,
+        });
+      }
+      activity.record({
+        type: "message_received",
+        message: `unasked ${envelope.command} from ${containerId.slice(0, 12)}`,
+        containerId,
+        details: { command: envelope.command, unasked: true },
+        audience: owners,
+      });
+    },
+    log.child({ component: "container-socket" }),
+  );
+
+  // The monitor and the recovery need each other: recovery restarts through Docker, then refreshes.
+  let monitor: Monitor | null = null;
+  const recovery = new CrashRecovery(
+    async (id, attempt) => {
+      await docker.start(id);
+      await monitor?.refresh(id);
+      activity.record({
+        type: "crash_recovery",
+        message: `restarted crashed container (attempt ${attempt})`,
+        containerId: id,
+        details: { attempt },
+      });
+    },
+    config.recoveryResetMs,
+    log.child({ component: "crash-recovery" }),
+  );
+  const stats = new StatsStreams(
+    docker,
+    (id, usage) => monitor?.onSample(id, usage),
+    log.child({ component: "stats" }),
+  );
+  monitor = new Monitor(
+    docker,
+    store,
+    stats,
+    pool,
+    recovery,
+    clients,
+    activity,
+    {
+      cpuWarnPercent: config.cpuWarnPercent,
+      memoryWarnPercent: config.memoryWarnPercent,
+      hysteresisPercent: config.warnHysteresisPercent,
+    },
+    log.child({ component: "monitor" }),
+  );
+  const activeMonitor = monitor;
+  const watcher = new EventWatcher(
+    docker,
+    {
+      onEvent: (event) => activeMonitor.onDockerEvent(event),
+      onResync: () => activeMonitor.resync(),
+    },
+    log.child({ component: "docker-events" }),
+  );
+  const service = new FlowService(
+    config,
+    docker,
+    store,
+    activeMonitor,
+    pool,
+    recovery,
+    clients,
+    activity,
+    new PathGuard(config.allowedRoots),
+    log.child({ component: "service" }),
+  );
+
+  const http = createServer(
+    healthHandler({
+      dockerReachable: () => docker.ping(),
+      containersManaged: () => store.size,
+      clientsConnected: () => clients.count,
+      version: SERVER_VERSION,
+    }),
+  );
+  const io = attachBridge(
+    http,
+    service,
+    clients,
+    activity,
+    { token: config.token, maxPayloadBytes: config.maxPayloadBytes, serverVersion: SERVER_VERSION },
+    log.child({ component: "socket.io" }),
+  );
+
+  // Follow events first, then list: nothing that happens in between is missed.
+  watcher.start();
+  await watcher.ready;
+  activeMonitor.startStatusUpdates(config.statusIntervalMs);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.port, config.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url, manager_id: config.managerId, containers: store.size }, "flow manager listening");
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        watcher.stop();
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+        stats.close();
+        pool.closeAll();
+        recovery.close();
+        await activeMonitor.close();
+        log.info("flow manager stopped (managed containers left running)");
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { ServerEventName, ServerPayloadOf } from "@dockflow/protocol";
+
+/** What the registry needs from a Socket.IO socket. */
+export interface ClientSocket {
+  id: string;
+  emit(event: string, payload: unknown): unknown;
+}
+
+interface Client {
+  socket: ClientSocket;
+  /** Containers this client named in a request: its periodic status update covers them. */
+  interests: Set<string>;
+}
+
+/**
+ * Connected clients, and which containers each cares about. Owners (clients that created or
+ * messaged a container) receive that container's unasked messages.
+ */
+export class ClientRegistry {
+  private readonly clients = new Map<string, Client>();
+  private readonly owners = new Map<string, Set<string>>();
+
+  add(socket: ClientSocket): void {
+    this.clients.set(socket.id, { socket, interests: new Set() });
+  }
+
+  remove(clientId: string): void {
+    this.clients.delete(clientId);
+    for (const set of this.owners.values()) set.delete(clientId);
+  }
+
+  get count(): number {
+    return this.clients.size;
+  }
+
+  noteInterest(clientId: string, containerId: string): void {
+    this.clients.get(clientId)?.interests.add(containerId);
+  }
+
+  noteOwner(clientId: string, containerId: string): void {
+    if (!this.clients.has(clientId)) return;
+    this.noteInterest(clientId, containerId);
+    let set = this.owners.get(containerId);
+    if (!set) {
+      set = new Set();
+      this.owners.set(containerId, set);
+    }
+    set.add(clientId);
+  }
+
+  ownersOf(containerId: string): string[] {
+    return [...(this.owners.get(containerId) ?? [])];
+  }
+
+  forgetContainer(containerId: string): void {
+    this.owners.delete(containerId);
+    for (const c of this.clients.values()) c.interests.delete(containerId);
+  }
+
+  /** Each client with the containers it is interested in. */
+  *withInterests(): Generator<[string, Set<string>]> {
+    for (const [id, c] of this.clients) if (c.interests.size > 0) yield [id, c.interests];
+  }
+
+  emitTo<E extends ServerEventName>(clientId: string, event: E, payload: ServerPayloadOf<E>): void {
+    this.clients.get(clientId)?.socket.emit(event, payload);
+  }
+
+  broadcast<E extends ServerEventName>(event: E, payload: ServerPayloadOf<E>): void {
+    for (const c of this.clients.values()) c.socket.emit(event, payload);
+  }
+
+  emitToMany<E extends ServerEventName>(
+    ids: "all" | string[],
+    event: E,
+    payload: ServerPayloadOf<E>,
+  ): void {
+    if (ids === "all") this.broadcast(event, payload);
+    else for (const id of ids) this.emitTo(id, event, payload);
+  }
+}
