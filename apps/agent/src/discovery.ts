@@ -1,0 +1,92 @@
+import type pino from "pino";
+import type { DockerEvent } from "./docker/events.ts";
+import type { DockerManager, Workload } from "./docker/manager.ts";
+
+export interface DiscoverySink {
+  started(workload: Workload): void;
+  stopped(workload: Workload, status: string): void;
+}
+
+/**
+ * Keeps the set of enabled workloads on this node from engine events, and re-lists (resync) at
+ * start, after the event stream reconnects and on every report tick. Each workload is reported
+ * started once and stopped once, however many events or re-lists mention it.
+ */
+export class Discovery {
+  private readonly known = new Map<string, Workload>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly manager: DockerManager,
+    private readonly sink: DiscoverySink,
+    private readonly log: pino.Logger,
+  ) {}
+
+  /** The workloads currently known to run here. */
+  get workloads(): Workload[] {
+    return [...this.known.values()];
+  }
+
+  /** Engine events are handled one at a time, in order. */
+  handleEvent(event: DockerEvent): void {
+    this.enqueue(async () => {
+      const change = await this.manager.interpret(event);
+      if (!change) return;
+      if (change.kind === "resync") return this.resyncNow();
+      if (change.kind === "start") {
+        if (this.known.has(change.workload.id)) return;
+        this.known.set(change.workload.id, change.workload);
+        this.sink.started(change.workload);
+        return;
+      }
+      const workload = this.known.get(change.id);
+      if (!workload) return;
+      this.known.delete(change.id);
+      this.sink.stopped(workload, change.status);
+    });
+  }
+
+  /** Re-lists everything and reports the differences; resolves with the current set. */
+  resync(): Promise<Workload[]> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(async () => {
+        try {
+          await this.resyncNow();
+          resolve(this.workloads);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private async resyncNow(): Promise<void> {
+    const current = await this.manager.listWorkloads();
+    const seen = new Set<string>();
+    for (const workload of current) {
+      seen.add(workload.id);
+      const before = this.known.get(workload.id);
+      this.known.set(workload.id, workload);
+      // New, or its labels changed (a Swarm service update): report it (again).
+      if (!before || JSON.stringify(before.labels) !== JSON.stringify(workload.labels)) {
+        this.sink.started(workload);
+      }
+    }
+    for (const [id, workload] of this.known) {
+      if (seen.has(id)) continue;
+      this.known.delete(id);
+      this.sink.stopped(workload, "exited");
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.chain = this.chain.then(task).catch((error: Error) => {
+      this.log.warn({ err: error.message }, "discovery step failed");
+    });
+  }
+
+  /** Resolves once everything queued so far has been handled. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+}

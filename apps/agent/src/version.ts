@@ -1,0 +1,2 @@
+/** Reported to the master at registration. */
+export const AGENT_VERSION = "0.1.0";
