@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { configFrom } from "../src/index.ts";
+import { startTestManager, TestClient } from "./helpers.ts";
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const config = configFrom({ DATA_DIR: "/var/lib/dockflow" });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8000,
+      publishHost: "127.0.0.1",
+      messageTimeoutMs: 30_000,
+      cpuWarnPercent: 90,
+      memoryWarnPercent: 90,
+      allowedRoots: ["/var/lib/dockflow/flows"],
+      socketRoot: "/var/lib/dockflow/sockets",
+    });
+  });
+
+  it("splits FLOW_ALLOWED_ROOTS on ':' and ',' and wants absolute paths", () => {
+    expect(configFrom({ FLOW_ALLOWED_ROOTS: "/a:/b,/c" }).allowedRoots).toEqual(["/a", "/b", "/c"]);
+    expect(() => configFrom({ FLOW_ALLOWED_ROOTS: "relative/dir" })).toThrow(/absolute/);
+  });
+
+  it("refuses a non-loopback HOST without a token, with a clear message", () => {
+    expect(() => configFrom({ HOST: "0.0.0.0" })).toThrow(/FLOW_MANAGER_TOKEN/);
+    expect(configFrom({ HOST: "0.0.0.0", FLOW_MANAGER_TOKEN: "a-long-enough-secret" }).host).toBe(
+      "0.0.0.0",
+    );
+  });
+
+  it("refuses a socket root too long for Unix socket paths", () => {
+    expect(() => configFrom({ FLOW_SOCKET_ROOT: `/tmp/${"d".repeat(90)}` })).toThrow(/too long/);
+  });
+});
+
+describe("authentication", () => {
+  it("requires the token in auth.token, compared exactly, and says why it refuses", async () => {
+    const token = "test-token-0123456789abcdef";
+    const fm = await startTestManager({ FLOW_MANAGER_TOKEN: token });
+    try {
+      await expect(TestClient.connect(fm.url)).rejects.toThrow(/requires a token/);
+      await expect(TestClient.connect(fm.url, { token: `${token}x` })).rejects.toThrow(/not valid/);
+      await expect(TestClient.connect(fm.url, { token: 12345 })).rejects.toThrow(
+        /requires a token/,
+      );
+      const client = await TestClient.connect(fm.url, { token });
+      expect((await client.call("list_containers", {})).ok).toBe(true);
+      client.close();
+    } finally {
+      await fm.close();
+    }
+  });
+});
