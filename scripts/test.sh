@@ -11,10 +11,12 @@ ensure_node_version
 ensure_pnpm
 install_packages
 ensure_docker
+ensure_test_tools
 ensure_swarm_engine
 ensure_postgres
 build_images
-DOCKER_HOST=$TEST_SWARM_DOCKER_HOST build_images
+# The swarm engine only runs connectors and labelled services in the agent's Swarm tests.
+DOCKER_HOST=$TEST_SWARM_DOCKER_HOST build_images cloudflared-standin
 
 log "typecheck and lint"
 pnpm -s typecheck

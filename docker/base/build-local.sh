@@ -6,11 +6,12 @@
 # Usage: docker/base/build-local.sh   (uses DOCKER_HOST or the default socket)
 set -euo pipefail
 
-busybox_bin=$(command -v busybox || true)
-if [ -z "$busybox_bin" ] || ! file -L "$busybox_bin" 2>/dev/null | grep -q 'statically linked'; then
-  busybox_bin=/bin/busybox
+busybox_bin=/bin/busybox
+ldd_out=$(LC_ALL=C ldd "$busybox_bin" 2>&1 || true)
+if [[ $ldd_out != *"not a dynamic executable"* ]]; then
+  echo "build-local: a static /bin/busybox is needed (apt-get install -y busybox-static)" >&2
+  exit 1
 fi
-[ -x "$busybox_bin" ] || { echo "build-local: busybox-static is missing (apt-get install -y busybox-static)" >&2; exit 1; }
 node_bin=$(readlink -f "$(command -v node)")
 
 ctx=$(mktemp -d)

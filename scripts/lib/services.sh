@@ -129,7 +129,25 @@ stop_started() {
 }
 
 # The images the tests and `pnpm dev` use, built from local bases (no registry needed).
-build_images() {
-  command -v busybox >/dev/null || [ -x /bin/busybox ] || apt_install busybox-static
-  bash docker/build-images.sh
+is_static() {
+  local out
+  [ -x "$1" ] || return 1
+  out=$(LC_ALL=C ldd "$1" 2>&1 || true)
+  [[ $out == *"not a dynamic executable"* ]]
+}
+
+build_images() { # build_images [name ...]: all images, or only the named ones
+  is_static /bin/busybox || apt_install busybox-static
+  bash docker/build-images.sh "$@"
+}
+
+# Debian packages some suites use: the Python Socket.IO client (the seed's Python example) and
+# Compose v1 (the stack test).
+ensure_test_tools() {
+  local missing=()
+  python3 -c 'import socketio, websocket' 2>/dev/null || missing+=(python3-socketio python3-websocket)
+  command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v nsenter >/dev/null || missing+=(util-linux)
+  command -v ip >/dev/null || missing+=(iproute2)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
