@@ -89,46 +89,13 @@ export class SwarmDockerManager implements DockerManager {
     }
   }
 
+  /**
+   * The running task containers on this node. The local containers (not the task list) are the
+   * truth here: a task's state lags its container's, and the container events follow containers.
+   */
   async listWorkloads(): Promise<Workload[]> {
-    let tasks: TaskInspect[];
-    try {
-      tasks = (await this.docker.listTasks({
-        filters: JSON.stringify({ node: [this.nodeId], "desired-state": ["running"] }),
-      })) as TaskInspect[];
-    } catch {
-      return this.listFromContainers(); // a worker cannot list tasks
-    }
     this.serviceLabels.clear();
-    const workloads: Workload[] = [];
-    const names = new Map<string, string>();
-    for (const task of tasks) {
-      if (task.Status.State !== "running" || task.NodeID !== this.nodeId) continue;
-      const labels = await this.labelsOf(task.ServiceID);
-      if (!this.wanted(labels)) continue;
-      let name = names.get(task.ServiceID);
-      if (!name) {
-        const service = (await this.docker
-          .getService(task.ServiceID)
-          .inspect()
-          .catch(() => undefined)) as ServiceInspect | undefined;
-        if (!service) continue;
-        name = service.Spec.Name;
-        names.set(task.ServiceID, name);
-      }
-      const containerId = task.Status.ContainerStatus?.ContainerID;
-      if (!containerId) continue;
-      workloads.push({
-        id: containerId,
-        name,
-        labels,
-        status: "running",
-        image: imageWithoutDigest(task.Spec?.ContainerSpec?.Image ?? ""),
-        service_id: task.ServiceID,
-        task_id: task.ID,
-        node_id: this.nodeId,
-      });
-    }
-    return workloads;
+    return this.listFromContainers();
   }
 
   private async listFromContainers(): Promise<Workload[]> {
