@@ -1,0 +1,63 @@
+import type {
+  ErrorBody as ProtocolErrorBody,
+  ReplyOf,
+  RequestOf,
+  ServerPayloadOf,
+} from "@dockflow/protocol";
+import { describe, expectTypeOf, it } from "vitest";
+import type {
+  ErrorBody,
+  FlowAcks,
+  FlowClient,
+  FlowReplies,
+  FlowRequests,
+  FlowServerEvents,
+} from "../src/index.ts";
+
+/**
+ * The SDK's types are generated from the AsyncAPI document, not imported from the protocol; these
+ * checks (run by `tsc --noEmit -p packages/sdk`) fail when generation loses or bends anything.
+ */
+type Requests = { [E in keyof FlowRequests]: RequestOf<E> };
+/**
+ * One deliberate difference: the protocol coerces port numbers (`z.coerce.number()`), whose zod
+ * input type is `unknown`; its JSON Schema, and so the SDK, says `number`.
+ */
+type WithoutPorts<T> = {
+  [E in keyof T]: E extends "create_container" ? Omit<T[E], "ports"> : T[E];
+};
+type Replies = { [E in keyof FlowReplies]: ReplyOf<E> };
+type ServerEvents = { [E in keyof FlowServerEvents]: ServerPayloadOf<E> };
+
+describe("generated flow types", () => {
+  it("equal the protocol's request (input), reply and event (output) types", () => {
+    expectTypeOf<WithoutPorts<FlowRequests>>().toEqualTypeOf<WithoutPorts<Requests>>();
+    expectTypeOf<FlowRequests["create_container"]["ports"]>().toEqualTypeOf<
+      Record<string, number> | undefined
+    >();
+    expectTypeOf<FlowRequests["create_container"]>().toExtend<RequestOf<"create_container">>();
+    expectTypeOf<FlowReplies>().toEqualTypeOf<Replies>();
+    expectTypeOf<FlowServerEvents>().toEqualTypeOf<ServerEvents>();
+    expectTypeOf<ErrorBody>().toEqualTypeOf<ProtocolErrorBody>();
+    expectTypeOf<FlowAcks["create_container"]>().toEqualTypeOf<
+      { ok: true; data: ReplyOf<"create_container"> } | { ok: false; error: ProtocolErrorBody }
+    >();
+  });
+
+  it("give every client method the request's payload and the reply's type", () => {
+    expectTypeOf<FlowClient["deleteContainer"]>()
+      .parameter(0)
+      .toEqualTypeOf<RequestOf<"delete_container">>();
+    expectTypeOf<FlowClient["createContainer"]>().returns.resolves.toEqualTypeOf<
+      ReplyOf<"create_container">
+    >();
+    expectTypeOf<FlowClient["listContainers"]>()
+      .parameter(0)
+      .toEqualTypeOf<RequestOf<"list_containers"> | undefined>();
+    const listen = (flow: FlowClient) =>
+      flow.on("container_crashed", (crash) => {
+        expectTypeOf(crash).toEqualTypeOf<ServerPayloadOf<"container_crashed">>();
+      });
+    expectTypeOf(listen).returns.toEqualTypeOf<() => void>();
+  });
+});
