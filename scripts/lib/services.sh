@@ -6,6 +6,7 @@
 PNPM_VERSION=10.34.9
 STATE_DIR=${DOCKFLOW_STATE_DIR:-/tmp/dockflow-services}
 STARTED=()
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 log() { printf '[dockflow] %s\n' "$*" >&2; }
 die() { printf '[dockflow] error: %s\n' "$*" >&2; exit 1; }
