@@ -88,4 +88,6 @@ export const EventAccepted = z.object({
   status: z.literal("accepted"),
   /** True when this event_id had been applied before (nothing changed). */
   duplicate: z.boolean(),
+  /** Labels the master could not turn into rules (the event is still applied). */
+  warnings: z.array(z.object({ label: z.string(), message: z.string() })).optional(),
 });

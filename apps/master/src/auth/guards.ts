@@ -1,0 +1,119 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.ts";
+import { HttpError } from "../http/errors.ts";
+import type { AppEnv } from "../http/types.ts";
+import { type AgentPrincipal, resolveAgentKey } from "./agent-keys.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import { bearerToken, secretsEqual } from "./secrets.ts";
+
+export interface GuardOptions {
+  db: Kysely<Database>;
+  adminToken: string;
+  /** Failed authentications per client address. */
+  authFailures: RateLimiter;
+  /** Registrations per client address. */
+  registrations: RateLimiter;
+  /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
+  trustProxy: boolean;
+}
+
+function rateLimited(retryAfter: number, what: string) {
+  return new HttpError(429, "rate_limited", `too many ${what}; retry later`, {
+    retry_after: retryAfter,
+  });
+}
+
+/** Builds the authentication and authorization middlewares of the API. */
+export function createGuards(options: GuardOptions) {
+  const clientIp = (c: Context<AppEnv>): string => {
+    if (options.trustProxy) {
+      const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+      if (forwarded) return forwarded;
+    }
+    return c.env?.incoming?.socket?.remoteAddress ?? "unknown";
+  };
+
+  const checkNotBlocked = (ip: string) => {
+    const state = options.authFailures.blocked(ip);
+    if (state.blocked) throw rateLimited(state.retryAfter, "failed authentications");
+  };
+
+  const unauthorized = (ip: string, message: string) => {
+    options.authFailures.hit(ip);
+    return new HttpError(401, "unauthorized", message);
+  };
+
+  const isAdmin = (token: string) => secretsEqual(token, options.adminToken);
+
+  /** The agent behind a key; 401 without one or with a revoked or unknown one. */
+  const agentPrincipal = async (c: Context<AppEnv>): Promise<AgentPrincipal> => {
+    const ip = clientIp(c);
+    checkNotBlocked(ip);
+    const token = bearerToken(c.req.header("authorization"));
+    if (!token) throw unauthorized(ip, "an agent key is required (Authorization: Bearer <key>)");
+    const principal = await resolveAgentKey(options.db, token);
+    if (!principal) throw unauthorized(ip, "unknown or revoked agent key");
+    return principal;
+  };
+
+  const ownAgent = (principal: AgentPrincipal, agentId: string) => {
+    if (principal.agentId === null) {
+      throw new HttpError(
+        403,
+        "forbidden",
+        "this key is not bound to an agent yet: register first",
+      );
+    }
+    if (principal.agentId !== agentId) {
+      throw new HttpError(403, "forbidden", "an agent may only use its own events and commands");
+    }
+  };
+
+  /** Operator routes: the admin token. An agent key gets 403, anything else 401. */
+  const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const ip = clientIp(c);
+    checkNotBlocked(ip);
+    const token = bearerToken(c.req.header("authorization"));
+    if (!token)
+      throw unauthorized(ip, "the admin token is required (Authorization: Bearer <token>)");
+    if (!isAdmin(token)) {
+      if (await resolveAgentKey(options.db, token)) {
+        throw new HttpError(403, "forbidden", "this route is for operators (admin token)");
+      }
+      throw unauthorized(ip, "invalid admin token");
+    }
+    await next();
+  };
+
+  /** `POST /agents/register`: any live key, rate limited per client address. */
+  const registration: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const state = options.registrations.hit(clientIp(c));
+    if (!state.allowed) throw rateLimited(state.retryAfter, "registrations");
+    c.set("principal", await agentPrincipal(c));
+    await next();
+  };
+
+  /** `/agents/{id}/...` for the agent itself: its own bound key. */
+  const agent: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const principal = await agentPrincipal(c);
+    ownAgent(principal, c.req.param("id") ?? "");
+    c.set("principal", principal);
+    await next();
+  };
+
+  /** The admin token, or the agent's own key (seed 5.3: an agent enqueues for itself). */
+  const adminOrAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const token = bearerToken(c.req.header("authorization"));
+    if (token && isAdmin(token)) {
+      checkNotBlocked(clientIp(c));
+      await next();
+      return;
+    }
+    return agent(c, next);
+  };
+
+  return { admin, registration, agent, adminOrAgent };
+}
+
+export type Guards = ReturnType<typeof createGuards>;

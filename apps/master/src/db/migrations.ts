@@ -1,0 +1,135 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type { Database } from "./schema.ts";
+
+/** Migrations live in code so the bundle carries them; the same ones run on PostgreSQL and PGlite. */
+const migrations: Record<string, Migration> = {
+  "0001_initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("agent_keys")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("key_hash", "text", (c) => c.notNull().unique())
+        .addColumn("agent_id", "text")
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("revoked_at", "timestamptz")
+        .addColumn("last_used_at", "timestamptz")
+        .execute();
+      await db.schema
+        .createTable("agents")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("mode", "text", (c) => c.notNull())
+        .addColumn("node_id", "text")
+        .addColumn("node_role", "text")
+        .addColumn("hostname", "text")
+        .addColumn("key_id", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("last_heartbeat", "timestamptz", (c) => c.notNull())
+        .addColumn("registered_at", "timestamptz", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("agents_status_heartbeat")
+        .on("agents")
+        .columns(["status", "last_heartbeat"])
+        .execute();
+      await db.schema
+        .createTable("tunnels")
+        .addColumn("agent_id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("tunnel_id", "text")
+        .addColumn("rules_sent", "jsonb")
+        .addColumn("applied_keys", "jsonb", (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn("applied_hash", "text")
+        .addColumn("connector_status", "text")
+        .addColumn("connector_version", "text")
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("rules")
+        .addColumn("rule_key", "text", (c) => c.primaryKey())
+        .addColumn("hostname", "text", (c) => c.notNull())
+        .addColumn("path", "text", (c) => c.notNull())
+        .addColumn("service", "text", (c) => c.notNull())
+        .addColumn("zone_name", "text")
+        .addColumn("origin_request", "jsonb")
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("container_name", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("grace_until", "timestamptz")
+        .addColumn("replicas", "integer")
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("rules_agent").on("rules").columns(["agent_id"]).execute();
+      await db.schema.createIndex("rules_source").on("rules").columns(["source"]).execute();
+      await db.schema
+        .createTable("dns_records")
+        .addColumn("hostname", "text", (c) => c.primaryKey())
+        .addColumn("tunnel_id", "text", (c) => c.notNull())
+        .addColumn("zone_id", "text", (c) => c.notNull())
+        .addColumn("zone_name", "text")
+        .addColumn("record_id", "text", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("commands")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("seq", "bigserial", (c) => c.notNull())
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("payload", "jsonb", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("visible_at", "timestamptz", (c) => c.notNull())
+        .addColumn("delivery_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_delivered_at", "timestamptz")
+        .addColumn("acked_at", "timestamptz")
+        .addColumn("success", "boolean")
+        .addColumn("result", "jsonb")
+        .addColumn("error", "text")
+        .execute();
+      // The poll query: an agent's unacknowledged commands in order.
+      await sql`create index commands_pending on commands (agent_id, seq) where acked_at is null`.execute(
+        db,
+      );
+      await db.schema
+        .createTable("event_log")
+        .addColumn("id", "bigserial", (c) => c.primaryKey())
+        .addColumn("agent_id", "text")
+        .addColumn("event_id", "text")
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("payload", "jsonb", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await sql`create unique index event_log_event_id on event_log (agent_id, event_id) where event_id is not null`.execute(
+        db,
+      );
+      await db.schema
+        .createIndex("event_log_agent")
+        .on("event_log")
+        .columns(["agent_id", "id"])
+        .execute();
+    },
+  },
+};
+
+class InCodeProvider implements MigrationProvider {
+  async getMigrations() {
+    return migrations;
+  }
+}
+
+/** Brings the schema up to date; safe to run from several masters at once (kysely takes a lock). */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed`, { cause: error });
+  }
+}

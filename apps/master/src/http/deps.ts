@@ -1,0 +1,20 @@
+import type { Guards } from "../auth/guards.ts";
+import type { CommandQueue } from "../queue/command-queue.ts";
+import type { AgentService } from "../services/agents.ts";
+import type { EventService } from "../services/events.ts";
+import type { KeyService } from "../services/keys.ts";
+import type { Reconciler } from "../services/reconciler.ts";
+import type { StateService } from "../services/state.ts";
+
+/** What the routes use; built by the composition root. */
+export interface ApiDeps {
+  guards: Guards;
+  agents: AgentService;
+  events: EventService;
+  keys: KeyService;
+  queue: CommandQueue;
+  reconciler: Reconciler;
+  state: StateService;
+  /** Longest `?wait=` honoured by the command long poll, in seconds. */
+  longPollMaxSeconds: number;
+}

@@ -1,0 +1,271 @@
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+import type pino from "pino";
+import { createGuards } from "./auth/guards.ts";
+import { RateLimiter } from "./auth/rate-limiter.ts";
+import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/index.ts";
+import { type Config, ConfigError, parseConfig } from "./config.ts";
+import { openDatabase } from "./db/connect.ts";
+import { migrate } from "./db/migrations.ts";
+import { createApp } from "./http/app.ts";
+import type { ApiDeps } from "./http/deps.ts";
+import type { MasterApp } from "./http/types.ts";
+import { createLogger } from "./logger.ts";
+import { CommandQueue } from "./queue/command-queue.ts";
+import { createLocalNotifier, createPostgresNotifier } from "./queue/notifier.ts";
+import { AgentService } from "./services/agents.ts";
+import { EventService } from "./services/events.ts";
+import { KeyService } from "./services/keys.ts";
+import { Reconciler } from "./services/reconciler.ts";
+import { StateService } from "./services/state.ts";
+import { Sweeper } from "./services/sweeper.ts";
+
+export interface MasterOverrides {
+  /** Time source for heartbeats, grace periods, visibility timeouts and rate limits. */
+  clock?: () => Date;
+  /** fetch for the Cloudflare SDK (e.g. an in-process `@dockflow/cloudflare-sandbox`). */
+  cloudflareFetch?: typeof fetch;
+  /** A ready Cloudflare gateway (tests); takes precedence over the configuration. */
+  gateway?: CloudflareGateway;
+  logger?: pino.Logger;
+}
+
+export interface Master extends ApiDeps {
+  config: Config;
+  app: MasterApp;
+  logger: pino.Logger;
+  sweeper: Sweeper;
+  /** Runs background loops (startup reconcile, sweep, periodic reconcile). */
+  startBackground(): void;
+  /** Stops loops, ends long polls and closes the database (not the HTTP server). */
+  close(): Promise<void>;
+}
+
+async function cloudflareGateway(
+  config: Config,
+  overrides: MasterOverrides,
+  logger: pino.Logger,
+): Promise<CloudflareGateway> {
+  if (overrides.gateway) return overrides.gateway;
+  const log = logger.child({ component: "cloudflare" });
+  if (config.CLOUDFLARE_API_TOKEN && config.CLOUDFLARE_ACCOUNT_ID) {
+    return createCloudflareGateway({
+      apiToken: config.CLOUDFLARE_API_TOKEN,
+      accountId: config.CLOUDFLARE_ACCOUNT_ID,
+      ...(config.CLOUDFLARE_BASE_URL ? { baseURL: config.CLOUDFLARE_BASE_URL } : {}),
+      ...(overrides.cloudflareFetch ? { fetch: overrides.cloudflareFetch } : {}),
+      logger: log,
+    });
+  }
+  // No Cloudflare account configured: run against the in-process stand-in, and say so loudly.
+  const { createCloudflareSandbox, DEFAULT_ACCOUNT_ID, DEFAULT_TOKEN, IN_PROCESS_BASE_URL } =
+    await import("@dockflow/cloudflare-sandbox");
+  if (overrides.cloudflareFetch) {
+    return createCloudflareGateway({
+      apiToken: DEFAULT_TOKEN,
+      accountId: DEFAULT_ACCOUNT_ID,
+      baseURL: IN_PROCESS_BASE_URL,
+      fetch: overrides.cloudflareFetch,
+      logger: log,
+    });
+  }
+  const zones = config.CLOUDFLARE_SANDBOX_ZONES.split(",")
+    .map((z) => z.trim())
+    .filter(Boolean);
+  const sandbox = createCloudflareSandbox({ zones });
+  logger.warn(
+    { zones },
+    "NO CLOUDFLARE_API_TOKEN: the master runs against an in-process Cloudflare STAND-IN; nothing reaches Cloudflare",
+  );
+  return createCloudflareGateway({
+    apiToken: sandbox.token,
+    accountId: sandbox.accountId,
+    baseURL: sandbox.baseURL,
+    fetch: sandbox.fetch as typeof fetch,
+    logger: log,
+  });
+}
+
+/** The composition root: builds every part of the master from the parsed configuration. */
+export async function createMaster(
+  config: Config,
+  overrides: MasterOverrides = {},
+): Promise<Master> {
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = overrides.clock ?? (() => new Date());
+  const handle = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  const { db } = handle;
+  try {
+    await migrate(db);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  logger.info({ database: handle.kind }, "database ready");
+
+  const notifier =
+    handle.kind === "postgres" && config.DATABASE_URL
+      ? createPostgresNotifier(config.DATABASE_URL, logger.child({ component: "notifier" }))
+      : createLocalNotifier();
+  await notifier.start();
+
+  const gateway = await cloudflareGateway(config, overrides, logger);
+  const queue = new CommandQueue({
+    db,
+    notifier,
+    clock,
+    visibilityTimeoutMs: config.COMMAND_VISIBILITY_TIMEOUT_SECONDS * 1000,
+  });
+  const reconciler = new Reconciler({
+    db,
+    gateway,
+    queue,
+    clock,
+    logger: logger.child({ component: "reconciler" }),
+    tunnelNamePrefix: config.TUNNEL_NAME_PREFIX,
+  });
+  const agents = new AgentService({
+    db,
+    clock,
+    logger,
+    region: config.MASTER_REGION,
+    onRemoved: () => reconciler.schedule(),
+  });
+  const events = new EventService({
+    db,
+    clock,
+    logger,
+    queue,
+    labelPrefix: config.LABEL_PREFIX,
+    gracePeriodMs: config.GRACE_PERIOD_SECONDS * 1000,
+    onRulesChanged: () => reconciler.schedule(),
+  });
+  const sweeper = new Sweeper({
+    db,
+    clock,
+    logger,
+    offlineAfterMs: config.AGENT_OFFLINE_AFTER_SECONDS * 1000,
+    onGraceExpired: () => reconciler.schedule(),
+  });
+  const now = () => clock().getTime();
+  const guards = createGuards({
+    db,
+    adminToken: config.MASTER_ADMIN_TOKEN,
+    authFailures: new RateLimiter(config.AUTH_FAILURE_LIMIT_PER_MINUTE, 60_000, now),
+    registrations: new RateLimiter(config.REGISTER_RATE_LIMIT_PER_MINUTE, 60_000, now),
+    trustProxy: config.TRUST_PROXY,
+  });
+  const deps: ApiDeps = {
+    guards,
+    agents,
+    events,
+    keys: new KeyService(db, clock),
+    queue,
+    reconciler,
+    state: new StateService(db),
+    longPollMaxSeconds: config.LONG_POLL_MAX_SECONDS,
+  };
+  const app = createApp(deps, logger, config.BODY_LIMIT_BYTES);
+
+  return {
+    ...deps,
+    config,
+    app,
+    logger,
+    sweeper,
+    startBackground() {
+      reconciler.start(config.RECONCILE_INTERVAL_SECONDS * 1000);
+      sweeper.start(config.SWEEP_INTERVAL_SECONDS * 1000);
+    },
+    async close() {
+      queue.close();
+      await sweeper.stop();
+      await reconciler.stop();
+      await notifier.close();
+      await handle.close();
+    },
+  };
+}
+
+export interface RunningMaster {
+  url: string;
+  master: Master;
+  close(): Promise<void>;
+}
+
+/** Builds the master, starts its loops and listens on HOST:PORT (PORT 0: any free port). */
+export async function runMaster(
+  config: Config,
+  overrides: MasterOverrides = {},
+): Promise<RunningMaster> {
+  const master = await createMaster(config, overrides);
+  master.startBackground();
+  const server = serve({ fetch: master.app.fetch, port: config.PORT, hostname: config.HOST });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  } catch (error) {
+    await master.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  const url = `http://${host}:${port}`;
+  master.logger.info({ url }, "master listening");
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    master,
+    close() {
+      closing ??= (async () => {
+        master.queue.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ("closeAllConnections" in server) server.closeAllConnections();
+        });
+        await master.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const running = await runMaster(config);
+  const stop = (signal: string) => {
+    running.master.logger.info({ signal }, "shutting down");
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(entry).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `master failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

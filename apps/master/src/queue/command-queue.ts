@@ -1,0 +1,151 @@
+import type { Command, CommandInput } from "@dockflow/protocol";
+import type { Kysely } from "kysely";
+import { randomId } from "../auth/secrets.ts";
+import * as commands from "../db/repositories/commands.ts";
+import type { Executor } from "../db/repositories/executor.ts";
+import type { CommandRow, Database } from "../db/schema.ts";
+import type { CommandNotifier } from "./notifier.ts";
+
+export interface CommandQueueOptions {
+  db: Kysely<Database>;
+  notifier: CommandNotifier;
+  clock: () => Date;
+  visibilityTimeoutMs: number;
+  /** Most commands handed out by one poll. */
+  batchSize?: number;
+  /** How often a waiting poll re-checks by itself while the notifier is down. */
+  fallbackRecheckMs?: number;
+}
+
+/**
+ * The per-agent command queue: at-least-once delivery. A delivered command stays invisible for the
+ * visibility timeout and is delivered again unless the agent acknowledged it by id.
+ */
+export class CommandQueue {
+  private readonly closing = new AbortController();
+
+  constructor(private readonly options: CommandQueueOptions) {}
+
+  /** Inserts commands in the caller's transaction; call `committed` with the ids after commit. */
+  async enqueueIn(tx: Executor, agentId: string, inputs: CommandInput[]): Promise<string[]> {
+    const now = this.options.clock();
+    const rows = inputs.map((input) => ({
+      id: randomId("cmd_"),
+      agent_id: agentId,
+      action: input.action,
+      payload: input as Record<string, unknown>,
+      created_at: now,
+    }));
+    await commands.insertCommands(tx, rows);
+    await this.options.notifier.notifyInTransaction(tx, [agentId]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Wakes pollers once the enqueuing transaction is committed. */
+  committed(agentIds: string[]): void {
+    this.options.notifier.notifyCommitted(agentIds);
+  }
+
+  async enqueue(agentId: string, inputs: CommandInput[]): Promise<string[]> {
+    const ids = await this.options.db
+      .transaction()
+      .execute((tx) => this.enqueueIn(tx, agentId, inputs));
+    this.committed([agentId]);
+    return ids;
+  }
+
+  /** Claims what is deliverable now, without waiting. */
+  async claim(agentId: string): Promise<Command[]> {
+    const rows = await commands.claimCommands(
+      this.options.db,
+      agentId,
+      this.options.clock(),
+      this.options.visibilityTimeoutMs,
+      this.options.batchSize ?? 100,
+    );
+    return rows.map(toCommand);
+  }
+
+  /**
+   * Long poll: answers as soon as commands are deliverable, or with nothing after `waitMs`. Wakes on
+   * the notifier, and on its own when an unacknowledged command's visibility timeout runs out.
+   */
+  async poll(agentId: string, waitMs: number, signal?: AbortSignal): Promise<Command[]> {
+    const started = Date.now();
+    let woken = false;
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.options.notifier.subscribe(agentId, () => {
+      woken = true;
+      wake?.();
+    });
+    const abort = () => wake?.();
+    signal?.addEventListener("abort", abort);
+    this.closing.signal.addEventListener("abort", abort);
+    try {
+      for (;;) {
+        woken = false;
+        const claimed = await this.claim(agentId);
+        const remaining = waitMs - (Date.now() - started);
+        if (
+          claimed.length > 0 ||
+          remaining <= 0 ||
+          signal?.aborted ||
+          this.closing.signal.aborted
+        ) {
+          return claimed;
+        }
+        let timeout = remaining;
+        const next = await commands.nextVisibleAt(this.options.db, agentId);
+        if (next)
+          timeout = Math.min(
+            timeout,
+            Math.max(0, next.getTime() - this.options.clock().getTime()) + 5,
+          );
+        if (!this.options.notifier.healthy()) {
+          timeout = Math.min(timeout, this.options.fallbackRecheckMs ?? 2_000);
+        }
+        if (woken) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, timeout);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          wake = done;
+        });
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+      signal?.removeEventListener("abort", abort);
+      this.closing.signal.removeEventListener("abort", abort);
+    }
+  }
+
+  /** Records an acknowledgement; the command must belong to the agent. */
+  async acknowledge(
+    agentId: string,
+    ack: { command_id: string; success: boolean; result?: Record<string, unknown>; error?: string },
+    db: Executor = this.options.db,
+  ): Promise<"acknowledged" | "already_acknowledged" | "unknown"> {
+    const command = await commands.getCommand(db, ack.command_id);
+    if (!command || command.agent_id !== agentId) return "unknown";
+    if (command.acked_at) return "already_acknowledged";
+    await commands.acknowledgeCommand(db, ack.command_id, {
+      success: ack.success,
+      result: ack.result ?? null,
+      error: ack.error ?? null,
+      at: this.options.clock(),
+    });
+    return "acknowledged";
+  }
+
+  /** Ends every waiting poll (they answer with no commands). */
+  close(): void {
+    this.closing.abort();
+  }
+}
+
+function toCommand(row: CommandRow): Command {
+  return { ...row.payload, id: row.id, timestamp: row.created_at.toISOString() } as Command;
+}

@@ -1,0 +1,109 @@
+import { EventEmitter } from "node:events";
+import { sql } from "kysely";
+import pg from "pg";
+import type { Logger } from "pino";
+import type { Executor } from "../db/repositories/executor.ts";
+
+const CHANNEL = "dockflow_commands";
+
+/**
+ * Wakes long polls when commands are queued for an agent. On PostgreSQL it is `LISTEN/NOTIFY`, so a
+ * command queued through one master wakes a poll held by another; on PGlite (one process) it is an
+ * in-process signal.
+ */
+export interface CommandNotifier {
+  /** Inside the enqueuing transaction (PostgreSQL delivers NOTIFY at commit). */
+  notifyInTransaction(tx: Executor, agentIds: string[]): Promise<void>;
+  /** After the enqueuing transaction committed. */
+  notifyCommitted(agentIds: string[]): void;
+  subscribe(agentId: string, listener: () => void): () => void;
+  /** False while the LISTEN connection is down: pollers then re-check on their own. */
+  healthy(): boolean;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class Listeners {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  emit(agentId: string) {
+    this.emitter.emit(agentId);
+  }
+  subscribe(agentId: string, listener: () => void) {
+    this.emitter.on(agentId, listener);
+    return () => {
+      this.emitter.off(agentId, listener);
+    };
+  }
+}
+
+export function createLocalNotifier(): CommandNotifier {
+  const listeners = new Listeners();
+  return {
+    async notifyInTransaction() {},
+    notifyCommitted(agentIds) {
+      for (const id of new Set(agentIds)) listeners.emit(id);
+    },
+    subscribe: (agentId, listener) => listeners.subscribe(agentId, listener),
+    healthy: () => true,
+    async start() {},
+    async close() {},
+  };
+}
+
+export function createPostgresNotifier(url: string, logger: Logger): CommandNotifier {
+  const listeners = new Listeners();
+  let client: pg.Client | undefined;
+  let connected = false;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let attempt = 0;
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on("notification", (message) => {
+      if (message.channel === CHANNEL && message.payload) listeners.emit(message.payload);
+    });
+    c.on("error", (error) => {
+      logger.warn({ err: { message: error.message } }, "command notifier connection lost");
+      reconnect(c);
+    });
+    c.on("end", () => reconnect(c));
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    client = c;
+    connected = true;
+    attempt = 0;
+  };
+
+  const reconnect = (failed: pg.Client) => {
+    if (closed || client !== failed || retryTimer) return;
+    connected = false;
+    failed.end().catch(() => undefined);
+    const delay = Math.min(30_000, 500 * 2 ** attempt++);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect().catch((error: Error) => {
+        logger.warn({ err: { message: error.message } }, "command notifier reconnect failed");
+        if (client) reconnect(client);
+      });
+    }, delay);
+  };
+
+  return {
+    async notifyInTransaction(tx, agentIds) {
+      for (const id of new Set(agentIds)) {
+        await sql`select pg_notify(${CHANNEL}, ${id})`.execute(tx);
+      }
+    },
+    notifyCommitted() {},
+    subscribe: (agentId, listener) => listeners.subscribe(agentId, listener),
+    healthy: () => connected,
+    start: connect,
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      connected = false;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { AgentEvent, EventAccepted, LabelError } from "@dockflow/protocol";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import * as agents from "../db/repositories/agents.ts";
+import { appendEvent } from "../db/repositories/event-log.ts";
+import { getTunnel, updateTunnel } from "../db/repositories/tunnels.ts";
+import type { Database } from "../db/schema.ts";
+import { notFound } from "../http/errors.ts";
+import type { CommandQueue } from "../queue/command-queue.ts";
+import {
+  applyContainerStart,
+  applyContainerStop,
+  applyStatusReport,
+  type RuleContext,
+} from "./rules.ts";
+
+export interface EventServiceOptions {
+  db: Kysely<Database>;
+  clock: () => Date;
+  logger: Logger;
+  queue: CommandQueue;
+  labelPrefix: string;
+  gracePeriodMs: number;
+  /** Desired state changed: the reconciler has work. */
+  onRulesChanged: () => void;
+}
+
+/**
+ * Applies agent events. Each event is applied in one transaction together with its entry in the
+ * append-only event log; an `event_id` already in the log makes the event a no-op (duplicate).
+ * Heartbeats are not logged (frequent, and naturally idempotent): they only move
+ * `last_heartbeat`, and an offline -> online transition is logged.
+ */
+export class EventService {
+  constructor(private readonly options: EventServiceOptions) {}
+
+  async ingest(agentId: string, event: AgentEvent): Promise<z.infer<typeof EventAccepted>> {
+    const { db, clock } = this.options;
+    const at = clock();
+    if (event.type === "heartbeat") return this.heartbeat(agentId, at);
+
+    const outcome = await db.transaction().execute(async (tx) => {
+      const agent = await agents.getAgent(tx, agentId);
+      if (!agent) throw notFound("agent");
+      const fresh = await appendEvent(tx, {
+        agent_id: agentId,
+        event_id: event.event_id,
+        type: event.type,
+        payload: event as unknown as Record<string, unknown>,
+        created_at: at,
+      });
+      if (!fresh) return { duplicate: true, changed: false, warnings: [] as LabelError[] };
+      const ctx: RuleContext = {
+        tx,
+        agentId,
+        at,
+        labelPrefix: this.options.labelPrefix,
+        gracePeriodMs: this.options.gracePeriodMs,
+      };
+      switch (event.type) {
+        case "container_start":
+          return { duplicate: false, ...(await applyContainerStart(ctx, event.container)) };
+        case "container_stop":
+          return { duplicate: false, ...(await applyContainerStop(ctx, event.container)) };
+        case "status_report":
+          return {
+            duplicate: false,
+            ...(await applyStatusReport(ctx, event.container.containers)),
+          };
+        case "tunnel_status": {
+          if (await getTunnel(tx, agentId)) {
+            await updateTunnel(
+              tx,
+              agentId,
+              {
+                connector_status: event.container.status,
+                connector_version: event.container.version ?? null,
+              },
+              at,
+            );
+          }
+          return { duplicate: false, changed: false, warnings: [] };
+        }
+        case "command_result": {
+          const outcome = await this.options.queue.acknowledge(agentId, event, tx);
+          if (outcome === "unknown") throw notFound("command");
+          return { duplicate: false, changed: false, warnings: [] };
+        }
+      }
+    });
+    if (outcome.changed) this.options.onRulesChanged();
+    if (outcome.warnings.length > 0) {
+      this.options.logger.warn(
+        { agent_id: agentId, type: event.type, warnings: outcome.warnings },
+        "labels could not be turned into rules",
+      );
+    }
+    return {
+      status: "accepted",
+      duplicate: outcome.duplicate,
+      ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
+    };
+  }
+
+  private async heartbeat(agentId: string, at: Date): Promise<z.infer<typeof EventAccepted>> {
+    const result = await agents.recordHeartbeat(this.options.db, agentId, at);
+    if (!result) throw notFound("agent");
+    if (result.previous === "offline") {
+      await appendEvent(this.options.db, {
+        agent_id: agentId,
+        type: "agent_online",
+        payload: {},
+        created_at: at,
+      });
+      this.options.logger.info({ agent_id: agentId }, "agent back online");
+    }
+    return { status: "accepted", duplicate: false };
+  }
+}

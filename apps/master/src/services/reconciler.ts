@@ -1,0 +1,374 @@
+import { createHash } from "node:crypto";
+import type { ReconcileResult } from "@dockflow/protocol";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { CloudflareGateway } from "../cloudflare/index.ts";
+import { listAgents } from "../db/repositories/agents.ts";
+import * as dns from "../db/repositories/dns-records.ts";
+import { appendEvent } from "../db/repositories/event-log.ts";
+import { deleteExpiredRules, listRules } from "../db/repositories/rules.ts";
+import {
+  deleteTunnelRow,
+  ensureTunnelRow,
+  getTunnel,
+  listTunnels,
+  updateTunnel,
+} from "../db/repositories/tunnels.ts";
+import type { Database, RuleRow, TunnelRow } from "../db/schema.ts";
+import type { CommandQueue } from "../queue/command-queue.ts";
+import { ingressKey, ingressOf, rulesMap } from "./rule-target.ts";
+
+export interface ReconcilerOptions {
+  db: Kysely<Database>;
+  gateway: CloudflareGateway;
+  queue: CommandQueue;
+  clock: () => Date;
+  logger: Logger;
+  tunnelNamePrefix: string;
+  /** Backoff after a failed pass: base doubles per failure up to max. */
+  retry?: { baseMs: number; maxMs: number };
+}
+
+/** JSON with object keys sorted, so values read back from jsonb compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const emptyResult = (): ReconcileResult => ({
+  rules_expired: 0,
+  tunnels_created: 0,
+  tunnels_deleted: 0,
+  ingress_updated: 0,
+  dns_written: 0,
+  dns_removed: 0,
+  commands_enqueued: 0,
+  errors: [],
+});
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Drives Cloudflare and the agents towards the desired state recorded in the database: expired
+ * grace periods, one tunnel per agent (start_tunnel / update_tunnel_config commands), ingress,
+ * DNS, and the removal of tunnels whose agent is gone. Every step is idempotent; a failed step is
+ * retried by a later pass (with backoff) and never loses the desired state.
+ *
+ * Event-driven passes skip tunnels and records already in their desired state; full passes
+ * (startup, the periodic one, `POST /reconcile`) verify everything against Cloudflare.
+ */
+export class Reconciler {
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued: { full: boolean; promise: Promise<ReconcileResult> } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private intervalTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** Runs a pass after the current one (passes never overlap); concurrent requests share one. */
+  run(full = true): Promise<ReconcileResult> {
+    if (this.queued) {
+      this.queued.full ||= full;
+      return this.queued.promise;
+    }
+    const entry = { full, promise: Promise.resolve(emptyResult()) };
+    entry.promise = this.chain.then(() => {
+      this.queued = undefined;
+      return this.pass(entry.full);
+    });
+    this.queued = entry;
+    this.chain = entry.promise.then(
+      (result) => this.settled(result),
+      (error: unknown) =>
+        this.settled({ ...emptyResult(), errors: [{ scope: "pass", message: messageOf(error) }] }),
+    );
+    return entry.promise;
+  }
+
+  /** Requests a pass in the background (after an event changed desired state). */
+  schedule(full = false): void {
+    if (this.stopped) return;
+    this.run(full).catch(() => undefined);
+  }
+
+  /** A full pass now (in the background) and every `intervalMs`. */
+  start(intervalMs: number): void {
+    this.schedule(true);
+    this.intervalTimer = setInterval(() => this.schedule(true), intervalMs);
+    this.intervalTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.intervalTimer) clearInterval(this.intervalTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.chain;
+  }
+
+  private settled(result: ReconcileResult) {
+    if (result.errors.length === 0) {
+      this.failures = 0;
+      return;
+    }
+    this.options.logger.warn({ errors: result.errors }, "reconcile incomplete; will retry");
+    if (this.stopped || this.retryTimer) return;
+    const { baseMs, maxMs } = this.options.retry ?? { baseMs: 1_000, maxMs: 60_000 };
+    const delay = Math.min(maxMs, baseMs * 2 ** this.failures++);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule(false);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private async pass(full: boolean): Promise<ReconcileResult> {
+    const { db, clock, logger } = this.options;
+    const result = emptyResult();
+    const at = clock();
+
+    const expired = await db.transaction().execute(async (tx) => {
+      const rows = await deleteExpiredRules(tx, at);
+      for (const rule of rows) {
+        await appendEvent(tx, {
+          agent_id: rule.agent_id,
+          type: "rule_expired",
+          payload: { rule: rule.rule_key },
+          created_at: at,
+        });
+      }
+      return rows;
+    });
+    result.rules_expired = expired.length;
+
+    const [agents, rules, tunnels] = await Promise.all([
+      listAgents(db),
+      listRules(db),
+      listTunnels(db),
+    ]);
+    const rulesByAgent = new Map<string, RuleRow[]>();
+    for (const rule of rules) {
+      const list = rulesByAgent.get(rule.agent_id) ?? [];
+      list.push(rule);
+      rulesByAgent.set(rule.agent_id, list);
+    }
+    const tunnelByAgent = new Map(tunnels.map((t) => [t.agent_id, t]));
+    const ownerOfKey = new Map(rules.map((r) => [r.rule_key, r.agent_id]));
+    const tunnelIdOf = new Map<string, string>();
+    const heldBack = new Map<string, { tunnelId: string; keys: string[] }>();
+
+    for (const agent of agents) {
+      const agentRules = rulesByAgent.get(agent.id) ?? [];
+      const row = tunnelByAgent.get(agent.id);
+      if (!row && agentRules.length === 0) continue;
+      try {
+        const tunnel = await this.reconcileTunnel(
+          agent.id,
+          agentRules,
+          row,
+          full,
+          result,
+          ownerOfKey,
+        );
+        if (tunnel.tunnelId) tunnelIdOf.set(agent.id, tunnel.tunnelId);
+        if (tunnel.tunnelId && tunnel.held.length > 0) {
+          heldBack.set(agent.id, { tunnelId: tunnel.tunnelId, keys: tunnel.held });
+        }
+      } catch (error) {
+        if (row?.tunnel_id) tunnelIdOf.set(agent.id, row.tunnel_id);
+        await this.fail(result, `tunnel:${agent.id}`, error, agent.id);
+      }
+    }
+
+    const dnsFailed = await this.reconcileDns(rules, tunnelIdOf, full, result);
+
+    // Ingress kept on the old tunnel while its hostname's DNS moved to the new one.
+    for (const [agentId, { tunnelId, keys }] of heldBack) {
+      const releasable = keys.filter((k) => !dnsFailed.has(k.split(" ")[0] ?? ""));
+      if (releasable.length === 0) continue;
+      try {
+        const desired = ingressOf(rulesByAgent.get(agentId) ?? []);
+        const { changed } = await this.options.gateway.syncIngress(tunnelId, desired, [
+          ...desired.map(ingressKey),
+          ...releasable,
+        ]);
+        if (changed) result.ingress_updated += 1;
+        const stillHeld = keys.filter((k) => !releasable.includes(k));
+        await updateTunnel(
+          db,
+          agentId,
+          {
+            applied_keys: [...desired.map(ingressKey), ...stillHeld],
+            applied_hash: this.digest(desired, stillHeld),
+          },
+          clock(),
+        );
+      } catch (error) {
+        await this.fail(result, `tunnel:${agentId}`, error, agentId);
+      }
+    }
+
+    const liveAgents = new Set(agents.map((a) => a.id));
+    for (const tunnel of tunnels) {
+      if (liveAgents.has(tunnel.agent_id)) continue;
+      try {
+        if (tunnel.tunnel_id) await this.options.gateway.deleteTunnel(tunnel.tunnel_id);
+        await deleteTunnelRow(db, tunnel.agent_id);
+        result.tunnels_deleted += 1;
+      } catch (error) {
+        await this.fail(result, `tunnel:${tunnel.agent_id}`, error, tunnel.agent_id);
+      }
+    }
+    logger.debug({ result, full }, "reconcile pass done");
+    return result;
+  }
+
+  private digest(desired: unknown, held: string[]): string {
+    return createHash("sha256").update(canonical({ desired, held })).digest("hex");
+  }
+
+  private async reconcileTunnel(
+    agentId: string,
+    rules: RuleRow[],
+    existing: TunnelRow | undefined,
+    full: boolean,
+    result: ReconcileResult,
+    ownerOfKey: Map<string, string>,
+  ): Promise<{ tunnelId: string | null; held: string[] }> {
+    const { db, gateway, queue, clock } = this.options;
+    let row = existing;
+    if (!row) {
+      await ensureTunnelRow(db, agentId, `${this.options.tunnelNamePrefix}${agentId}`, clock());
+      row = await getTunnel(db, agentId);
+      if (!row) throw new Error("tunnel row vanished");
+    }
+    let tunnelId = row.tunnel_id;
+    if (!tunnelId) {
+      if (rules.length === 0) return { tunnelId: null, held: [] };
+      tunnelId = (await gateway.ensureTunnel(row.name)).id;
+      await updateTunnel(db, agentId, { tunnel_id: tunnelId, last_error: null }, clock());
+      result.tunnels_created += 1;
+    }
+
+    const map = rulesMap(rules);
+    if (row.rules_sent === null ? rules.length > 0 : canonical(row.rules_sent) !== canonical(map)) {
+      const command =
+        row.rules_sent === null
+          ? {
+              action: "start_tunnel" as const,
+              tunnel_id: tunnelId,
+              tunnel_name: row.name,
+              token: await gateway.getTunnelToken(tunnelId),
+              rules: map,
+            }
+          : { action: "update_tunnel_config" as const, tunnel_id: tunnelId, rules: map };
+      await db.transaction().execute(async (tx) => {
+        await queue.enqueueIn(tx, agentId, [command]);
+        await updateTunnel(tx, agentId, { rules_sent: map }, clock());
+      });
+      queue.committed([agentId]);
+      result.commands_enqueued += 1;
+    }
+
+    const desired = ingressOf(rules);
+    const desiredKeys = desired.map(ingressKey);
+    const held = row.applied_keys.filter(
+      (k) => !desiredKeys.includes(k) && (ownerOfKey.get(k) ?? agentId) !== agentId,
+    );
+    const hash = this.digest(desired, held);
+    if (full || row.applied_hash !== hash) {
+      const owned = [
+        ...new Set([...row.applied_keys.filter((k) => !held.includes(k)), ...desiredKeys]),
+      ];
+      const { changed } = await gateway.syncIngress(tunnelId, desired, owned);
+      if (changed) result.ingress_updated += 1;
+      await updateTunnel(
+        db,
+        agentId,
+        { applied_keys: [...desiredKeys, ...held], applied_hash: hash, last_error: null },
+        clock(),
+      );
+    }
+    return { tunnelId, held };
+  }
+
+  /** Returns the hostnames whose record could not be written. */
+  private async reconcileDns(
+    rules: RuleRow[],
+    tunnelIdOf: Map<string, string>,
+    full: boolean,
+    result: ReconcileResult,
+  ): Promise<Set<string>> {
+    const { db, gateway, clock } = this.options;
+    const failed = new Set<string>();
+    const wanted = new Map<string, RuleRow>();
+    for (const rule of rules) {
+      const current = wanted.get(rule.hostname);
+      if (!current || rule.updated_at > current.updated_at) wanted.set(rule.hostname, rule);
+    }
+    const records = new Map((await dns.listDnsRecords(db)).map((r) => [r.hostname, r]));
+    for (const [hostname, rule] of wanted) {
+      const tunnelId = tunnelIdOf.get(rule.agent_id);
+      if (!tunnelId) {
+        failed.add(hostname);
+        continue;
+      }
+      const record = records.get(hostname);
+      if (!full && record?.tunnel_id === tunnelId) continue;
+      try {
+        const written = await gateway.ensureDnsRecord(
+          hostname,
+          tunnelId,
+          rule.zone_name ?? undefined,
+        );
+        await dns.upsertDnsRecord(db, {
+          hostname,
+          tunnel_id: tunnelId,
+          zone_id: written.zone_id,
+          zone_name: rule.zone_name,
+          record_id: written.record_id,
+          updated_at: clock(),
+        });
+        if (record?.tunnel_id !== tunnelId) result.dns_written += 1;
+      } catch (error) {
+        failed.add(hostname);
+        await this.fail(result, `dns:${hostname}`, error);
+      }
+    }
+    for (const record of records.values()) {
+      if (wanted.has(record.hostname)) continue;
+      try {
+        await gateway.removeDnsRecord(
+          record.hostname,
+          record.tunnel_id,
+          record.zone_name ?? undefined,
+        );
+        await dns.deleteDnsRecord(db, record.hostname);
+        result.dns_removed += 1;
+      } catch (error) {
+        await this.fail(result, `dns:${record.hostname}`, error);
+      }
+    }
+    return failed;
+  }
+
+  private async fail(result: ReconcileResult, scope: string, error: unknown, agentId?: string) {
+    const message = messageOf(error);
+    result.errors.push({ scope, message });
+    if (agentId) {
+      await updateTunnel(
+        this.options.db,
+        agentId,
+        { last_error: message },
+        this.options.clock(),
+      ).catch(() => undefined);
+    }
+  }
+}
