@@ -156,7 +156,12 @@ export function createFlowClient(url: string, options: FlowClientOptions = {}): 
   let closed = false;
   let refused: Error | undefined;
 
-  const newRequestId = () => `${prefix}${globalThis.crypto.randomUUID()}`;
+  let counter = 0;
+  const newRequestId = () =>
+    // randomUUID exists in Node and in browsers' secure contexts (https, localhost).
+    typeof globalThis.crypto?.randomUUID === "function"
+      ? `${prefix}${globalThis.crypto.randomUUID()}`
+      : `${prefix}${Date.now().toString(36)}-${(++counter).toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
   const isBuffered = (payload: object) => socket.sendBuffer.some((p) => p.data?.[1] === payload);
   const unbuffer = (payload: object) => {
