@@ -31,7 +31,9 @@ const RESERVED_EVENTS = new Set([
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
 
-describe("flow manager fuzzing: every malformed request gets the documented error, nothing changes", () => {
+describe("flow manager fuzzing: every malformed request gets the documented error, nothing changes", {
+  timeout: 1_800_000,
+}, () => {
   let fm: InProcessManager;
   let client: FlowClient;
   let target: FuzzTarget;
@@ -71,7 +73,7 @@ describe("flow manager fuzzing: every malformed request gets the documented erro
     before = await managedInDocker(docker, fm.managerId);
     testContainersBefore = await testContainers();
     memory.push(await memoryAfterGc());
-  });
+  }, 120_000);
 
   afterAll(async () => {
     client?.close();
