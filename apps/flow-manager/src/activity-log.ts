@@ -9,8 +9,8 @@ export interface ActivityInput {
   containerId?: string | null;
   clientId?: string | null;
   details?: Record<string, unknown>;
-  /** Who is told live: everyone (default) or only these client ids. */
-  audience?: "all" | string[];
+  /** Who is told live: everyone (default), only these client ids, or no one (log and history only). */
+  audience?: "all" | "none" | string[];
 }
 
 /**
@@ -52,7 +52,8 @@ export class ActivityLog {
       },
       entry.message,
     );
-    this.publish(entry, input.audience ?? "all");
+    const audience = input.audience ?? "all";
+    if (audience !== "none") this.publish(entry, audience);
     return entry;
   }
 

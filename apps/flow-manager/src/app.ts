@@ -55,7 +55,7 @@ export async function startFlowManager(
         message: `unasked ${envelope.command} from ${containerId.slice(0, 12)}`,
         containerId,
         details: { command: envelope.command, unasked: true },
-        audience: owners,
+        audience: config.liveMessageActivity ? owners : "none",
       });
     },
     log.child({ component: "container-socket" }),

@@ -67,6 +67,10 @@ const Env = z.object({
   FLOW_STATUS_HISTORY_SIZE: Int(1, 10_000).default(50),
   FLOW_RECOVERY_RESET_MS: Int(0, 86_400_000).default(60_000),
   FLOW_DEFAULT_LABELS: LabelList.default({}),
+  FLOW_LIVE_MESSAGE_ACTIVITY: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
@@ -131,6 +135,7 @@ export const Config = Env.transform((env, ctx) => {
     statusHistorySize: env.FLOW_STATUS_HISTORY_SIZE,
     recoveryResetMs: env.FLOW_RECOVERY_RESET_MS,
     defaultLabels: env.FLOW_DEFAULT_LABELS,
+    liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };

@@ -58,7 +58,7 @@ export class ContainerConnection {
 
   /**
    * Writes a request and routes its replies to `handlers` until a final one or `timeoutMs`.
-   * Resolves once the envelope is written. If not connected, waits up to `connectWaitMs` for the
+   * Resolves once the envelope is written to the socket. If not connected, waits up to `connectWaitMs` for the
    * connection (the runtime may still be starting) when `canWait` says the container is running.
    */
   async request(
@@ -91,17 +91,8 @@ export class ContainerConnection {
         `message cannot be sent: ${(error as Error).message}`,
       );
     }
-    await new Promise<void>((resolve, reject) => {
-      socket.write(line, (err) => {
-        if (err) {
-          clearTimeout(timer);
-          this.pending.delete(envelope.id);
-          reject(
-            new FlowError("socket_error", `write to the container socket failed: ${err.message}`),
-          );
-        } else resolve();
-      });
-    });
+    // Handed to the socket: a later write failure closes it, which fails every pending request.
+    socket.write(line);
   }
 
   /** Closes for good, failing whatever is pending. */

@@ -11,7 +11,11 @@ try {
   bootLog.fatal((error as Error).message);
   process.exit(2);
 }
-const log = pino({ name: "flow-manager", level: config.logLevel });
+// Asynchronous writes: audit lines (two per message) do not block the event loop; flushed on exit.
+const log = pino(
+  { name: "flow-manager", level: config.logLevel },
+  pino.destination({ dest: 1, sync: false }),
+);
 const manager = await startFlowManager(config, { logger: log });
 
 let stopping = false;
@@ -21,7 +25,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     stopping = true;
     log.info({ signal }, "shutting down");
     manager.close().then(
-      () => process.exit(0),
+      () => log.flush(() => process.exit(0)),
       (error) => {
         log.error({ err: error }, "shutdown failed");
         process.exit(1);

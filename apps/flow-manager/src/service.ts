@@ -320,7 +320,7 @@ export class FlowService implements Operations {
               containerId: c.id,
               clientId,
               details: { message_id: messageId, command: env.command },
-              audience: [clientId],
+              audience: this.messageAudience(clientId),
             });
           }),
         onFailure: (error) =>
@@ -347,7 +347,7 @@ export class FlowService implements Operations {
       containerId: c.id,
       clientId,
       details: { message_id: messageId, command: req.message.command },
-      audience: [clientId],
+      audience: this.messageAudience(clientId),
     });
     return { container_id: c.id, message_id: messageId };
   };
@@ -382,6 +382,15 @@ export class FlowService implements Operations {
       containerId = this.store.resolve(req.container_id)?.id ?? req.container_id;
     return { entries: this.activity.recent(req.limit ?? 100, containerId) };
   };
+
+  /**
+   * Message traffic is always in the audit log and the activity history; it is pushed live as
+   * `activity_log` only with FLOW_LIVE_MESSAGE_ACTIVITY (the sender already gets message_sent and
+   * message_received, and a second event per message halves the relay's throughput).
+   */
+  private messageAudience(clientId: string): string[] | "none" {
+    return this.config.liveMessageActivity ? [clientId] : "none";
+  }
 
   /** Sends a command and waits for its final reply; any failure comes back as an `error` envelope. */
   private async ask(

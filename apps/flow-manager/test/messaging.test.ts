@@ -157,3 +157,20 @@ describe("messages between clients and the code in a container", () => {
     expect(error.error_type).toBe("socket_error");
   });
 });
+
+describe("FLOW_LIVE_MESSAGE_ACTIVITY", () => {
+  it("pushes message traffic as activity_log when enabled", async () => {
+    const fm = await startTestManager({ FLOW_LIVE_MESSAGE_ACTIVITY: "true" });
+    const client = await TestClient.connect(fm.url);
+    try {
+      const id = await runFlow(client, uniqueName("live"));
+      await ask(client, id, "echo", 1);
+      await client.waitEvent("activity_log", (a) => a.activity_type === "message_sent");
+      await client.waitEvent("activity_log", (a) => a.activity_type === "message_received");
+    } finally {
+      client.close();
+      await fm.close();
+      await removeLabelled(docker);
+    }
+  });
+});
