@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
+import type { Kysely } from "kysely";
 import type pino from "pino";
 import { createGuards } from "./auth/guards.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
@@ -8,6 +9,7 @@ import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/in
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
+import type { Database } from "./db/schema.ts";
 import { createApp } from "./http/app.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import type { MasterApp } from "./http/types.ts";
@@ -33,6 +35,7 @@ export interface MasterOverrides {
 
 export interface Master extends ApiDeps {
   config: Config;
+  db: Kysely<Database>;
   app: MasterApp;
   logger: pino.Logger;
   sweeper: Sweeper;
@@ -175,6 +178,7 @@ export async function createMaster(
   return {
     ...deps,
     config,
+    db,
     app,
     logger,
     sweeper,

@@ -23,6 +23,7 @@ export interface CommandQueueOptions {
  */
 export class CommandQueue {
   private readonly closing = new AbortController();
+  private readonly waiters = new Map<string, number>();
 
   constructor(private readonly options: CommandQueueOptions) {}
 
@@ -105,21 +106,33 @@ export class CommandQueue {
           timeout = Math.min(timeout, this.options.fallbackRecheckMs ?? 2_000);
         }
         if (woken) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, timeout);
-          function done() {
-            clearTimeout(timer);
-            resolve();
-          }
-          wake = done;
-        });
-        wake = undefined;
+        this.waiters.set(agentId, this.waiting(agentId) + 1);
+        try {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, timeout);
+            function done() {
+              clearTimeout(timer);
+              resolve();
+            }
+            wake = done;
+          });
+        } finally {
+          wake = undefined;
+          const left = this.waiting(agentId) - 1;
+          if (left > 0) this.waiters.set(agentId, left);
+          else this.waiters.delete(agentId);
+        }
       }
     } finally {
       unsubscribe();
       signal?.removeEventListener("abort", abort);
       this.closing.signal.removeEventListener("abort", abort);
     }
+  }
+
+  /** How many long polls wait for the agent right now (observability and tests). */
+  waiting(agentId: string): number {
+    return this.waiters.get(agentId) ?? 0;
   }
 
   /** Records an acknowledgement; the command must belong to the agent. */

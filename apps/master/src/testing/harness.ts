@@ -51,6 +51,11 @@ export interface TestMaster {
   issueKey(name?: string, secret?: string): Promise<string>;
   /** Issues a key and registers an agent with it; returns its id and key. */
   registerAgent(body?: Record<string, unknown>): Promise<{ agentId: string; key: string }>;
+  /** Polls the agent's commands (acknowledging each) until `until` accepts one; returns it. */
+  nextCommand(
+    agent: { agentId: string; key: string },
+    until?: (command: Record<string, unknown>) => boolean,
+  ): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -123,6 +128,23 @@ export async function startTestMaster(options: TestMasterOptions = {}): Promise<
         throw new Error(`register: ${response.status} ${await response.text()}`);
       const { agent_id } = (await response.json()) as { agent_id: string };
       return { agentId: agent_id, key };
+    },
+    async nextCommand(agent, until = () => true) {
+      for (let i = 0; i < 20; i++) {
+        const response = await api(`/agents/${agent.agentId}/commands?wait=10`, {
+          token: agent.key,
+        });
+        const { commands } = (await response.json()) as { commands: Record<string, unknown>[] };
+        for (const command of commands) {
+          await api(`/agents/${agent.agentId}/events`, {
+            method: "POST",
+            token: agent.key,
+            json: { type: "command_result", command_id: command.id, success: true },
+          });
+          if (until(command)) return command;
+        }
+      }
+      throw new Error("the expected command never came");
     },
     async close() {
       await running.close();

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectApiError, json } from "../testing/expect.ts";
+import { startTestMaster, type TestMaster } from "../testing/harness.ts";
+
+describe("GET /keys", () => {
+  let t: TestMaster;
+  beforeAll(async () => {
+    t = await startTestMaster({ database: "postgres" });
+  });
+  afterAll(() => t?.close());
+
+  it("lists keys with their binding and revocation, never the key", async () => {
+    const agent = await t.registerAgent({ node_info: { node_id: "lk" } });
+    const unbound = await t.master.keys.issue("spare");
+    const { keys } = await json<{ keys: Record<string, unknown>[] }>(await t.admin("/keys"));
+    expect(keys).toHaveLength(2);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ agent_id: agent.agentId, revoked_at: null }),
+        expect.objectContaining({
+          id: unbound.id,
+          name: "spare",
+          agent_id: null,
+          revoked_at: null,
+        }),
+      ]),
+    );
+    expect(keys.every((k) => !("key" in k) && !("key_hash" in k))).toBe(true);
+  });
+
+  it("answers 401 without the admin token", async () => {
+    await expectApiError(await t.api("/keys"), 401, "unauthorized");
+    await expectApiError(
+      await t.api("/keys", { token: "wrong-admin-token-xxxxxxx" }),
+      401,
+      "unauthorized",
+    );
+  });
+});
