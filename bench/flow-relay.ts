@@ -14,8 +14,9 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { openSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, type Socket as NetSocket } from "node:net";
+import { connect, createServer, type Socket as NetSocket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { dockerFor } from "@dockflow/testkit";
@@ -105,11 +106,26 @@ function waitJson(child: ChildProcess, key: string): Promise<Record<string, unkn
   });
 }
 
-function tsx(args: string[], env: Record<string, string> = {}): ChildProcess {
+function tsx(
+  args: string[],
+  env: Record<string, string> = {},
+  stdout: "pipe" | number = "pipe",
+): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: here,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", stdout, "inherit"],
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
   });
 }
 
@@ -220,16 +236,27 @@ async function main() {
   const children: ChildProcess[] = [];
   try {
     // --- processes: the manager (as in production: its own process, info-level audit log) and the bare echo
-    const manager = tsx([join(root, "apps/flow-manager/src/main.ts")], {
-      PORT: "0",
-      FLOW_MANAGER_ID: `bench-${RUN_ID}`,
-      FLOW_SOCKET_ROOT: socketRoot,
-      FLOW_ALLOWED_ROOTS: socketRoot,
-      FLOW_DEFAULT_LABELS: LABEL,
-      LOG_LEVEL: "info",
-    });
+    // The audit log goes to a file, as in production (not through this process).
+    const managerPort = await freePort();
+    const logFile = join(socketRoot, "manager.log");
+    const manager = tsx(
+      [join(root, "apps/flow-manager/src/main.ts")],
+      {
+        PORT: String(managerPort),
+        FLOW_MANAGER_ID: `bench-${RUN_ID}`,
+        FLOW_SOCKET_ROOT: socketRoot,
+        FLOW_ALLOWED_ROOTS: socketRoot,
+        FLOW_DEFAULT_LABELS: LABEL,
+        LOG_LEVEL: "info",
+      },
+      openSync(logFile, "a"),
+    );
     children.push(manager);
-    const managerUrl = (await waitJson(manager, "url")).url as string; // audit lines are then read and dropped
+    const managerUrl = `http://127.0.0.1:${managerPort}`;
+    await waitFor(
+      async () => ((await fetch(`${managerUrl}/health`)).ok ? true : undefined),
+      "manager",
+    );
     const echo = tsx([join(here, "flow-echo-server.ts"), "0"]);
     children.push(echo);
     const echoUrl = `http://127.0.0.1:${(await waitJson(echo, "port")).port}`;
