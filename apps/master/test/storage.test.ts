@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/connect.ts";
+import { migrate } from "../src/db/migrations.ts";
+import { recordHeartbeat, upsertAgent } from "../src/db/repositories/agents.ts";
+import { claimCommands, insertCommands } from "../src/db/repositories/commands.ts";
+import { appendEvent, listEvents } from "../src/db/repositories/event-log.ts";
+import { DATABASES, type TestDatabaseHandle, testDatabase } from "../src/testing/harness.ts";
+
+const at = new Date("2024-01-15T10:00:00.000Z");
+const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
+
+describe.each(DATABASES)("storage (%s)", (choice) => {
+  let database: TestDatabaseHandle;
+  let handle: Awaited<ReturnType<typeof openDatabase>>;
+  beforeAll(async () => {
+    database = await testDatabase(choice);
+    handle = await openDatabase({ url: database.env.DATABASE_URL, dataDir: database.env.DATA_DIR });
+    await migrate(handle.db);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+
+  it("migrations can run again (every master runs them at startup)", async () => {
+    await migrate(handle.db);
+    const tables = await handle.db.introspection.getTables();
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        "agent_keys",
+        "agents",
+        "tunnels",
+        "rules",
+        "dns_records",
+        "commands",
+        "event_log",
+      ]),
+    );
+  });
+
+  it("the event log records an event_id once per agent", async () => {
+    const entry = { agent_id: "a1", event_id: "e1", type: "x", payload: { n: 1 }, created_at: at };
+    expect(await appendEvent(handle.db, entry)).toBe(true);
+    expect(await appendEvent(handle.db, entry)).toBe(false);
+    expect(await appendEvent(handle.db, { ...entry, agent_id: "a2" })).toBe(true);
+    expect(await appendEvent(handle.db, { ...entry, event_id: null })).toBe(true);
+    expect(await appendEvent(handle.db, { ...entry, event_id: null })).toBe(true);
+    const events = await listEvents(handle.db, { agentId: "a1" });
+    expect(events.map((e) => [e.event_id, e.payload])).toEqual([
+      ["e1", { n: 1 }],
+      [null, { n: 1 }],
+      [null, { n: 1 }],
+    ]);
+  });
+
+  it("a heartbeat says what the status was before, in one statement", async () => {
+    const registration = {
+      display_name: "a",
+      version: "1",
+      mode: "standalone" as const,
+      node_id: null,
+      node_role: null,
+      hostname: null,
+      key_id: null,
+    };
+    await upsertAgent(handle.db, "hb", registration, at);
+    expect(await recordHeartbeat(handle.db, "hb", later(10))).toEqual({ previous: "online" });
+    await handle.db
+      .updateTable("agents")
+      .set({ status: "offline" })
+      .where("id", "=", "hb")
+      .execute();
+    expect(await recordHeartbeat(handle.db, "hb", later(20))).toEqual({ previous: "offline" });
+    // An older heartbeat arriving late does not move last_heartbeat back.
+    await recordHeartbeat(handle.db, "hb", later(5));
+    const row = await handle.db
+      .selectFrom("agents")
+      .selectAll()
+      .where("id", "=", "hb")
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: "online", last_heartbeat: later(20) });
+    expect(await recordHeartbeat(handle.db, "nobody", at)).toBeUndefined();
+  });
+
+  it("claims commands in order, hides them for the visibility timeout, then hands them out again", async () => {
+    await insertCommands(
+      handle.db,
+      ["c1", "c2", "c3"].map((id, i) => ({
+        id,
+        agent_id: "q",
+        action: "stop_tunnel",
+        payload: { action: "stop_tunnel", tunnel_id: `t${i}` },
+        created_at: at,
+      })),
+    );
+    const first = await claimCommands(handle.db, "q", at, 30_000, 2);
+    expect(first.map((c) => [c.id, c.delivery_count])).toEqual([
+      ["c1", 1],
+      ["c2", 1],
+    ]);
+    expect((await claimCommands(handle.db, "q", later(1), 30_000, 10)).map((c) => c.id)).toEqual([
+      "c3",
+    ]);
+    expect(await claimCommands(handle.db, "q", later(29), 30_000, 10)).toEqual([]);
+    const again = await claimCommands(handle.db, "q", later(31), 30_000, 10);
+    expect(again.map((c) => [c.id, c.delivery_count])).toEqual([
+      ["c1", 2],
+      ["c2", 2],
+      ["c3", 2],
+    ]);
+  });
+
+  it("never hands one command to two concurrent claims", async () => {
+    await insertCommands(
+      handle.db,
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `k${String(i).padStart(2, "0")}`,
+        agent_id: "k",
+        action: "stop_tunnel",
+        payload: { action: "stop_tunnel", tunnel_id: "t" },
+        created_at: at,
+      })),
+    );
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, () => claimCommands(handle.db, "k", at, 30_000, 5)),
+    );
+    const ids = claims.flat().map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(
+      Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, "0")}`),
+    );
+  });
+});
