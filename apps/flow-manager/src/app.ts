@@ -17,6 +17,8 @@ import { StatsStreams } from "./stats.ts";
 import { StatusStore } from "./status-store.ts";
 
 export const SERVER_VERSION = "0.1.0";
+/** How long start-up waits for Docker before serving anyway. */
+const STARTUP_DOCKER_WAIT_MS = 10_000;
 
 export interface RunningFlowManager {
   /** `http://host:port` the Socket.IO server listens on. */
@@ -136,9 +138,18 @@ export async function startFlowManager(
     log.child({ component: "socket.io" }),
   );
 
-  // Follow events first, then list: nothing that happens in between is missed.
+  // Follow events first, then list: nothing that happens in between is missed. If Docker does not
+  // answer, serve anyway (GET /health says degraded) while the watcher keeps retrying.
   watcher.start();
-  await watcher.ready;
+  let readyTimer: NodeJS.Timeout | undefined;
+  const dockerUp = await Promise.race([
+    watcher.ready.then(() => true),
+    new Promise<false>((resolve) => {
+      readyTimer = setTimeout(() => resolve(false), STARTUP_DOCKER_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(readyTimer);
+  if (!dockerUp) log.warn("Docker is not answering yet; serving while the event watcher retries");
   activeMonitor.startStatusUpdates(config.statusIntervalMs);
 
   await new Promise<void>((resolve, reject) => {
