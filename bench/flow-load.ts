@@ -12,11 +12,11 @@
  * containers are then created through it and deleted afterwards).
  */
 import { parseArgs } from "node:util";
-import { dockerFor, removeLabelled } from "@dockflow/testkit";
 import {
   FLOW_IMAGE,
   FlowClient,
   type InProcessManager,
+  removeTestObjects,
   startInProcess,
 } from "../packages/reliability/src/flow-harness.ts";
 import { runLoad, startFlows } from "../packages/reliability/src/flow-load.ts";
@@ -42,8 +42,10 @@ if (!(clients > 0 && containerCount > 0 && seconds > 0 && window > 0) || seconds
   process.exit(2);
 }
 
-let fm: InProcessManager | undefined;
-const url = values.url ?? (fm = await startInProcess("bench", { LOG_LEVEL: "warn" })).url;
+const fm: InProcessManager | undefined = values.url
+  ? undefined
+  : await startInProcess("bench", { LOG_LEVEL: "warn" });
+const url = values.url ?? fm?.url ?? "";
 if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(url)) {
   console.error(`flow-load: loopback only, got ${url}`);
   process.exit(2);
@@ -69,6 +71,6 @@ try {
   for (const id of ids) await admin.call("delete_container", { container_id: id });
   admin.close();
   await fm?.close();
-  if (fm) await removeLabelled(dockerFor());
+  if (fm) await removeTestObjects();
 }
 process.exit();
