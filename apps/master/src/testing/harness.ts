@@ -66,6 +66,8 @@ export interface TestMasterOptions {
   env?: Record<string, string>;
   clock?: TestClock;
   sandbox?: CloudflareSandbox;
+  /** Where logs go (default: silent, or TEST_LOG_LEVEL). */
+  logger?: pino.Logger;
   /** Start the background loops (startup reconcile, sweep). Default false: tests drive them. */
   background?: boolean;
 }
@@ -76,7 +78,7 @@ export async function startTestMaster(options: TestMasterOptions = {}): Promise<
   const database = options.databaseEnv
     ? { env: options.databaseEnv, drop: async () => {} }
     : await testDatabase(options.database ?? "pglite");
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const config = parseConfig({
     PORT: "0",
     MASTER_ADMIN_TOKEN: ADMIN_TOKEN,
