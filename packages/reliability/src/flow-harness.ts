@@ -16,7 +16,7 @@ import type {
   ServerPayloadOf,
   ServerToClientEvents,
 } from "@dockflow/protocol";
-import { testLabels, testRunId, waitFor } from "@dockflow/testkit";
+import { dockerFor, removeLabelled, testLabels, testRunId, waitFor } from "@dockflow/testkit";
 import type Docker from "dockerode";
 import { pino } from "pino";
 import { io, type Socket } from "socket.io-client";
@@ -326,3 +326,8 @@ export async function memoryAfterGc(): Promise<{ heapUsed: number; rss: number }
 }
 
 export const MiB = 1024 * 1024;
+
+/** Removes every Docker object this process labelled (for scripts outside the test runner). */
+export async function removeTestObjects(): Promise<void> {
+  await removeLabelled(dockerFor());
+}
