@@ -267,13 +267,17 @@ export const hostileHostname = fc
 /** A value for a port, service, path or zonename label: clean or with an injection. */
 export const hostileLabelValue = (clean: string[]) =>
   fc.oneof(
-    fc.constantFrom(...clean),
-    fc
-      .tuple(fc.constantFrom(...clean), fc.constantFrom(...INJECTIONS), fc.boolean())
-      .map(([value, injection, before]) =>
-        before ? `${injection}${value}` : `${value}${injection}`,
-      ),
-    fc.string({ maxLength: 30 }),
+    // Mostly clean, so that the other labels of a rule get their chance to inject.
+    { weight: 6, arbitrary: fc.constantFrom(...clean) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...clean), fc.constantFrom(...INJECTIONS), fc.boolean())
+        .map(([value, injection, before]) =>
+          before ? `${injection}${value}` : `${value}${injection}`,
+        ),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
   );
 
 /**
