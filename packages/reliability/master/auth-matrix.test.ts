@@ -143,11 +143,11 @@ describe("authorization matrix of every master route", () => {
       victim: async () => (await client.newAgent("matrix-victim")).agentId,
       spareKey: async () => (await client.issueKey("matrix-spare")).id,
     };
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await master?.close();
-  });
+  }, 120_000);
 
   it("lists exactly the routes of the OpenAPI document", async () => {
     const doc = await master.client.ok<{ paths: Record<string, Record<string, unknown>> }>(

@@ -88,7 +88,7 @@ describe("label injection into ingress rules and DNS names", () => {
     });
     master.client.record = false;
     agent = await master.client.newAgent("labels");
-  });
+  }, 120_000);
 
   afterAll(async () => {
     if (master) {
@@ -98,7 +98,7 @@ describe("label injection into ingress rules and DNS names", () => {
       );
       await master.close();
     }
-  });
+  }, 120_000);
 
   /** Reconciles, then checks everything in the Cloudflare stand-in. */
   async function checkCloudflare() {

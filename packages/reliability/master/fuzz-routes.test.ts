@@ -167,7 +167,7 @@ describe("fuzzing every master route", () => {
       master: await masterSnapshot(master.client),
       cloudflare: cloudflareSnapshot(master.cf.sandbox),
     };
-  });
+  }, 120_000);
 
   afterAll(async () => {
     if (master) {
@@ -178,7 +178,7 @@ describe("fuzzing every master route", () => {
       );
       await master.close();
     }
-  });
+  }, 120_000);
 
   /** After each property: still up, nothing changed, no prototype pollution in this process. */
   async function expectUnharmed() {

@@ -31,11 +31,11 @@ describe("known master bugs (it.fails until fixed)", () => {
   beforeAll(async () => {
     master = await startTestMaster({ extra: { LOG_LEVEL: "silent" } });
     agent = await master.client.newAgent("known-bugs");
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await master?.close();
-  });
+  }, 120_000);
 
   const nul = String.raw`\u0000`;
   const surrogate = String.raw`\ud800`;
