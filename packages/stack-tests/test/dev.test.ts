@@ -105,9 +105,9 @@ describe("pnpm dev", () => {
       throw new Error(`${(error as Error).message}\n--- pnpm dev output ---\n${output}`);
     }
     // The Cloudflare stand-in runs, because no CLOUDFLARE_API_TOKEN is configured.
-    expect(
-      await statusOf(health.sandbox, { authorization: "Bearer dockflow-sandbox-token" }),
-    ).toBe(200);
+    expect(await statusOf(health.sandbox, { authorization: "Bearer dockflow-sandbox-token" })).toBe(
+      200,
+    );
     expect(output).toMatch(/NO CLOUDFLARE_API_TOKEN/);
     expect(output).toMatch(/default: master database: PGlite/);
     expect(output).toMatch(/generated MASTER_ADMIN_TOKEN=/);
