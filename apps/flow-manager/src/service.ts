@@ -325,9 +325,13 @@ export class FlowService implements Operations {
           }),
         onFailure: (error) =>
           later(() => {
-            error.details.container_id = c.id;
-            error.details.message_id = messageId;
-            const body = errorBody(error, "send_message", requestId);
+            // One error may be shared by every request pending on a lost connection: copy it.
+            const own = new FlowError(error.errorType, error.message, {
+              ...error.details,
+              container_id: c.id,
+              message_id: messageId,
+            });
+            const body = errorBody(own, "send_message", requestId);
             this.clients.emitTo(clientId, "error", body);
             this.activity.record({
               type: "error",
