@@ -65,6 +65,7 @@ describe("the compose stack (docker/compose.yaml)", () => {
         AGENT_CONNECTOR_NAME: `dfstack-connector-${id}`,
         AGENT_CONNECTOR_LABELS: `${TEST_LABEL}=${testRunId}`,
         AGENT_DISCOVERY_SCOPE_LABEL: scope,
+        FLOW_MANAGER_ID: `dfstack-${id}`,
         FLOW_DEFAULT_LABELS: `${TEST_LABEL}=${testRunId}`,
       })
         .map(([key, value]) => `${key}=${value}`)
