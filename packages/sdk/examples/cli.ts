@@ -5,19 +5,33 @@
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts message <container id> [url]
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts monitor [url]
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts errors [url]
+ *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts master <hostname> [url]
  *
- * The url defaults to FLOW_URL or http://localhost:8000; FLOW_MANAGER_TOKEN is sent when set.
+ * The flow manager's url defaults to FLOW_URL or http://localhost:8000 (FLOW_MANAGER_TOKEN is sent
+ * when set); the master's to MASTER_URL or http://localhost:8080, with MASTER_ADMIN_TOKEN.
  */
-import { createFlowClient, type FlowClient } from "../src/index.ts";
+import { createFlowClient, createMasterClient, type FlowClient } from "../src/index.ts";
 import { logServerErrors, startContainerSafely } from "./error-handling.ts";
 import { lifecycle } from "./lifecycle.ts";
+import { agentWalkthrough } from "./master.ts";
 import { processData } from "./messaging.ts";
 import { monitorContainers } from "./monitoring.ts";
 
-const USAGE = "usage: cli.ts lifecycle|message <container id>|monitor|errors [url]";
+const USAGE =
+  "usage: cli.ts lifecycle|message <container id>|monitor|errors|master <hostname> [url]";
+
+async function master(hostname: string | undefined, url: string | undefined): Promise<void> {
+  if (!hostname) throw new Error(USAGE);
+  const admin = createMasterClient({
+    baseUrl: url ?? process.env.MASTER_URL ?? "http://localhost:8080",
+    ...(process.env.MASTER_ADMIN_TOKEN && { token: process.env.MASTER_ADMIN_TOKEN }),
+  });
+  await agentWalkthrough(admin, { hostname });
+}
 
 async function main(args: string[]): Promise<void> {
   const [example, ...rest] = args;
+  if (example === "master") return master(rest[0], rest[1]);
   const containerId = example === "message" ? rest.shift() : undefined;
   const url = rest[0] ?? process.env.FLOW_URL ?? "http://localhost:8000";
   const flow: FlowClient = createFlowClient(url, {

@@ -17,3 +17,12 @@ export {
   isFlowError,
 } from "./flow/errors.ts";
 export * from "./generated/flow-events.ts";
+export * from "./generated/master-api.ts";
+export {
+  createMasterClient,
+  type MasterClient,
+  type MasterClientOptions,
+  type MasterMethod,
+  type MasterResponse,
+} from "./master/client.ts";
+export { isMasterApiError, MasterApiError } from "./master/errors.ts";

@@ -1,4 +1,5 @@
 import type {
+  ApiError as ProtocolApiError,
   ErrorBody as ProtocolErrorBody,
   ReplyOf,
   RequestOf,
@@ -12,6 +13,10 @@ import type {
   FlowReplies,
   FlowRequests,
   FlowServerEvents,
+  MasterApiError,
+  MasterClient,
+  MasterErrorBody,
+  MasterResponse,
 } from "../src/index.ts";
 
 /**
@@ -59,5 +64,33 @@ describe("generated flow types", () => {
         expectTypeOf(crash).toEqualTypeOf<ServerPayloadOf<"container_crashed">>();
       });
     expectTypeOf(listen).returns.toEqualTypeOf<() => void>();
+  });
+});
+
+describe("generated master types", () => {
+  it("type every route's parameters, body and success response", () => {
+    const calls = async (master: MasterClient) => {
+      const agent = await master.GET("/agents/{id}", { params: { path: { id: "a" } } });
+      expectTypeOf(agent.agent_id).toEqualTypeOf<string>();
+      expectTypeOf(agent.status).toEqualTypeOf<"online" | "offline">();
+      // @ts-expect-error: the path parameter is required
+      await master.GET("/agents/{id}");
+      // @ts-expect-error: not a route
+      await master.GET("/nowhere");
+      await master.POST("/agents/register", {
+        // @ts-expect-error: mode must be standalone or swarm
+        body: { display_name: "x", version: "1", mode: "x" },
+      });
+      expectTypeOf(
+        await master.DELETE("/agents/{id}", { params: { path: { id: "a" } } }),
+      ).toEqualTypeOf<undefined>();
+    };
+    expectTypeOf(calls).toBeFunction();
+    expectTypeOf<MasterResponse<"/keys", "post">>().toHaveProperty("key").toEqualTypeOf<string>();
+  });
+
+  it("type the error body as the protocol's ApiError", () => {
+    expectTypeOf<MasterErrorBody>().toEqualTypeOf<ProtocolApiError>();
+    expectTypeOf<MasterApiError["error"]>().toEqualTypeOf<ProtocolApiError["error"]>();
   });
 });
