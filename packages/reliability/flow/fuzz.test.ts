@@ -51,10 +51,11 @@ describe("flow manager fuzzing: every malformed request gets the documented erro
   }
 
   beforeAll(async () => {
-    fm = await startInProcess("fuzz", {
-      FLOW_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD),
-      LOG_LEVEL: "warn",
-    });
+    fm = await startInProcess(
+      "fuzz",
+      { FLOW_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD), LOG_LEVEL: "warn" },
+      { maxLogLines: 1000 },
+    );
     client = await FlowClient.connect(fm.url, undefined, { keep: false });
     const name = uniqueId("fuzz-managed");
     const created = await client.ok("create_container", { image: FLOW_IMAGE, name });

@@ -34,11 +34,18 @@ export function uniqueId(tag: string): string {
   return `rel-${tag}-${testRunId}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Everything a manager writes through pino, one JSON line per entry. */
+/**
+ * What a manager writes through pino, one JSON line per entry: the last `maxLines` are kept (so a
+ * flood of log lines does not count as the manager's memory), every line is counted.
+ */
 export class LogCapture {
   readonly lines: string[] = [];
+  written = 0;
+  constructor(private readonly maxLines = Number.POSITIVE_INFINITY) {}
   write(line: string): void {
+    this.written++;
     this.lines.push(line);
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }
   get text(): string {
     return this.lines.join("");
@@ -91,11 +98,12 @@ export interface InProcessManager extends ManagerDirs {
 export async function startInProcess(
   tag: string,
   overrides: Record<string, string> = {},
+  options: { maxLogLines?: number } = {},
 ): Promise<InProcessManager> {
   const dirs = await managerDirs(tag);
   const env = managerEnv(dirs, overrides);
   const config = configFrom(env);
-  const logs = new LogCapture();
+  const logs = new LogCapture(options.maxLogLines);
   const logger = pino({ level: config.logLevel, name: "flow-manager" }, logs);
   const manager = await startFlowManager(config, { logger });
   return {
