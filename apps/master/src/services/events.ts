@@ -41,8 +41,8 @@ export class EventService {
     if (event.type === "heartbeat") return this.heartbeat(agentId, at);
 
     const outcome = await db.transaction().execute(async (tx) => {
-      const agent = await agents.getAgent(tx, agentId);
-      if (!agent) throw notFound("agent");
+      // No existence check here: the key that authenticated this request is bound to the agent, and
+      // removing an agent revokes its keys in the same transaction.
       const fresh = await appendEvent(tx, {
         agent_id: agentId,
         event_id: event.event_id,
