@@ -32,6 +32,8 @@ export class Monitor {
   /** Stops the manager was asked for (id -> expiry): their `die` is not a crash. */
   private readonly expectedStops = new Map<string, number>();
   private readonly warned = new Map<string, { cpu: boolean; memory: boolean }>();
+  /** The FinishedAt of the last death handled per container. */
+  private readonly deaths = new Map<string, string>();
   private statusTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -61,18 +63,32 @@ export class Monitor {
     return until !== undefined && until >= Date.now();
   }
 
-  /** Re-reads a container from Docker into the store (in order with its events). */
-  refresh(id: string): Promise<TrackedContainer | undefined> {
+  /**
+   * Re-reads a container from Docker into the store (in order with its events). With
+   * `detectDeath`, a running container found stopped is handled as a death (the resync after an
+   * event-stream outage: its `die` event may never come).
+   */
+  refresh(id: string, detectDeath = false): Promise<TrackedContainer | undefined> {
     let result: TrackedContainer | undefined;
     return this.enqueue(id, async () => {
+      const before = this.store.get(id)?.state;
       result = await this.refreshNow(id);
+      const alive = before === "running" || before === "restarting" || before === "paused";
+      if (
+        detectDeath &&
+        result &&
+        alive &&
+        (result.state === "exited" || result.state === "dead")
+      ) {
+        this.onDie(result, null);
+      }
     }).then(() => result);
   }
 
   /** Lists this manager's containers and brings the store in line (start, reconnect). */
   async resync(): Promise<void> {
     const ids = new Set(await this.docker.listManaged());
-    await Promise.all([...ids].map((id) => this.refresh(id)));
+    await Promise.all([...ids].map((id) => this.refresh(id, true)));
     for (const c of this.store.all()) {
       if (!ids.has(c.id)) this.forget(c.id);
     }
@@ -107,7 +123,10 @@ export class Monitor {
       const beforeHealth = before?.health;
       const c = await this.refreshNow(id);
       if (!c) return;
-      if (action === "die") this.onDie(c, event);
+      if (action === "die") {
+        const attr = Number(event.Actor.Attributes?.exitCode);
+        this.onDie(c, Number.isFinite(attr) ? attr : null);
+      }
       if (
         action.startsWith("health_status") &&
         c.health === "unhealthy" &&
@@ -231,10 +250,14 @@ export class Monitor {
     return tracked;
   }
 
-  private onDie(c: TrackedContainer, event: DockerEvent): void {
+  /** A container died (its `die` event, or found dead by a resync): a crash unless expected. */
+  private onDie(c: TrackedContainer, eventExitCode: number | null): void {
+    // The same death can be seen twice (a replayed `die` and the resync after an outage).
+    const death = c.finishedAt ?? "";
+    if (death !== "" && this.deaths.get(c.id) === death) return;
+    this.deaths.set(c.id, death);
     if (this.consumeExpectedStop(c.id)) return;
-    const attr = Number(event.Actor.Attributes?.exitCode);
-    const exitCode = c.exitCode ?? (Number.isFinite(attr) ? attr : null);
+    const exitCode = c.exitCode ?? eventExitCode;
     if (exitCode === 0 && !c.oomKilled) return; // finished on its own: not a crash
     // Docker's own restart policy, when set, restarts it: the manager's recovery stays out.
     const dockerRestarts = c.restartPolicy !== "" && c.restartPolicy !== "no";
@@ -297,6 +320,7 @@ export class Monitor {
     this.pool.close(id, "the container was removed");
     this.recovery.cancel(id);
     this.warned.delete(id);
+    this.deaths.delete(id);
     this.expectedStops.delete(id);
     this.clients.forgetContainer(id);
     return c;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 import {
   type ContainerEnvelope,
   FLOW_CODE_DIR_IN_CONTAINER,
@@ -43,6 +43,20 @@ type Handler<E extends Operation> = (
 ) => Promise<Reply<E>>;
 export type Operations = { [E in Operation]: Handler<E> };
 
+/**
+ * Why a (normalised) volume target may not be used, or null: the root, the socket folder and
+ * anything in it (a mount there hides or replaces the socket), and the code folder and anything
+ * in it (update_container empties it: a bind mount there would lose host files).
+ */
+function reservedTarget(path: string): string | null {
+  const under = (dir: string) => path === dir || path.startsWith(`${dir}/`);
+  if (path === "/" || path === "/.") return "the container's root";
+  if (under(FLOW_SOCKET_DIR_IN_CONTAINER)) return "the flow socket folder";
+  if (under(FLOW_CODE_DIR_IN_CONTAINER))
+    return "the flow code folder, replaced by update_container";
+  return null;
+}
+
 /** How long `flow.reload` may take before the manager restarts the container instead. */
 const RELOAD_TIMEOUT_MS = 15_000;
 
@@ -71,13 +85,16 @@ export class FlowService implements Operations {
     const binds: string[] = [];
     for (const [hostPath, target] of Object.entries(req.volumes ?? {})) {
       const real = await this.paths.check(hostPath, `volumes.${hostPath}`);
-      const containerPath = target.replace(/:(ro|rw)$/, "");
-      if (containerPath === FLOW_SOCKET_DIR_IN_CONTAINER || containerPath === "/") {
-        throw new FlowError("validation_error", `volumes: ${containerPath} is reserved`, {
-          issues: [{ path: `volumes.${hostPath}`, message: `${containerPath} is reserved` }],
+      const mode = /:(ro|rw)$/.exec(target)?.[0] ?? "";
+      const containerPath = posix.normalize(target.slice(0, target.length - mode.length));
+      const reserved = reservedTarget(containerPath);
+      if (reserved) {
+        const message = `${target} is reserved (${reserved})`;
+        throw new FlowError("validation_error", `volumes: ${message}`, {
+          issues: [{ path: `volumes.${hostPath}`, message }],
         });
       }
-      binds.push(`${real}:${target}`);
+      binds.push(`${real}:${containerPath}${mode}`);
     }
     for (const key of Object.keys(req.labels ?? {})) {
       if (key.startsWith(RESERVED_PREFIX)) {

@@ -152,9 +152,20 @@ describe("messages between clients and the code in a container", () => {
       request_id: "drop-1",
       message: { command: "sleep", data: { ms: 60_000 } },
     });
-    await a.ok("stop_container", { container_id: other, timeout: 1 });
-    const error = await a.waitEvent("error", (e) => e.details.request_id === "drop-1");
-    expect(error.error_type).toBe("socket_error");
+    // SIGKILL: the runtime gets no chance to answer (on SIGTERM it may still reply with an error).
+    await docker.getContainer(other).kill();
+    const outcome = await waitFor(() =>
+      a.received.find((r) => {
+        const p = r.payload as { request_id?: string; details?: { request_id?: string } };
+        if (r.event === "error") return p.details?.request_id === "drop-1";
+        return r.event === "message_received" && p.request_id === "drop-1";
+      }),
+    );
+    expect(outcome.event, JSON.stringify(outcome)).toBe("error");
+    expect(outcome.payload).toMatchObject({
+      error_type: "socket_error",
+      details: { operation: "send_message", container_id: other },
+    });
   });
 });
 

@@ -157,11 +157,29 @@ describe("every request is validated; malformed input is a validation_error and 
       );
       expect(error.details.operation).toBe("create_container");
     }
-    await expectFailure(
-      "create_container",
-      { image: FLOW_IMAGE, volumes: { [inside]: "/run/flow" } },
-      "validation_error",
-    );
+    // Reserved targets, however they are spelled: the root, the socket folder, the code folder.
+    for (const target of [
+      "/",
+      "//",
+      "/.",
+      "/run/flow",
+      "/run/flow/",
+      "/run//flow",
+      "/run/flow/.",
+      "/./run/flow",
+      "/run/flow/flow.sock",
+      "/run/flow:ro",
+      "/app/flow",
+      "/app/flow/lib",
+      "/app/../app/flow",
+    ]) {
+      const error = await expectFailure(
+        "create_container",
+        { image: FLOW_IMAGE, volumes: { [inside]: target } },
+        "validation_error",
+      );
+      expect(error.message).toMatch(/reserved/);
+    }
     await expectFailure(
       "create_container",
       { image: FLOW_IMAGE, labels: { "dockflow.flow.managed": "false" } },
