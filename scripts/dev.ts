@@ -48,7 +48,7 @@ async function shutdown(code: number, signalled = false): Promise<never> {
       // themselves first, since tsx force-kills a service on a second signal.
       await Promise.race([
         Promise.all(children.map((child) => child.exited)),
-        new Promise((resolve) => setTimeout(resolve, 3000)),
+        new Promise((resolve) => setTimeout(resolve, 10_000)),
       ]);
     }
     // The agent first (it still reaches the master), the Cloudflare stand-in last.
