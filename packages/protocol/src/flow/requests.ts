@@ -33,7 +33,11 @@ const MountTarget = AbsolutePath.regex(
   "must be /path, /path:ro or /path:rw",
 );
 
-const PortNumber = z.coerce.number().int().min(1).max(65535);
+/** A host port: a number, or a string of digits as JSON object keys and Python clients send it. */
+const PortNumber = z
+  .union([z.number(), z.string().regex(/^\d{1,5}$/, "a port is a number from 1 to 65535")])
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(65535));
 
 /** `{"8080": 8080}` or `{"8080/udp": "9090"}`: container port (key) to host port (value). */
 const PortMap = z.record(

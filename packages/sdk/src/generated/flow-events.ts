@@ -166,7 +166,7 @@ export interface CreateContainerRequest {
   name?: string;
   environment?: Record<string, string>;
   volumes?: Record<string, string>;
-  ports?: Record<string, number>;
+  ports?: Record<string, number | string>;
   command?: string[];
   labels?: Record<string, string>;
   memory_limit?: number | string;
