@@ -1,20 +1,17 @@
 /**
- * KNOWN BUG (not run by the suite: the file name does not match *.test.ts; rename it to
- * outage-crash.test.ts once fixed). A flow that crashes while the manager's Docker event stream is
- * down (engine restarting, live restore keeping containers alive) is only reported as
- * status_changed -> exited after the resync: no container_crashed, and crash recovery never
- * restarts it. Monitor.resync()/refreshNow() (apps/flow-manager/src/monitor.ts) observe the
- * running -> exited transition but never call onDie for it.
+ * A flow that crashes while the manager's Docker event stream is down (engine restarting, live
+ * restore keeping containers alive) is reported as container_crashed once the manager resyncs, and
+ * crash recovery restarts it. (Found by this suite: the resync used to report only status_changed.)
  */
 import { testLabels, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ThrowawayEngine } from "../../src/flow-engine.ts";
+import { ThrowawayEngine } from "../src/flow-engine.ts";
 import {
   FlowClient,
   type InProcessManager,
   startInProcess,
   uniqueId,
-} from "../../src/flow-harness.ts";
+} from "../src/flow-harness.ts";
 
 describe("a container crashes while the Docker engine is down (live restore)", {
   timeout: 600_000,

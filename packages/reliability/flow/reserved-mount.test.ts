@@ -1,11 +1,7 @@
 /**
- * KNOWN BUG (not run by the suite: the file name does not match *.test.ts; rename it to
- * reserved-mount.test.ts once fixed). create_container refuses the volume target "/run/flow"
- * (the flow socket folder) and "/" only as exact strings (apps/flow-manager/src/service.ts,
- * create_container: `containerPath === FLOW_SOCKET_DIR_IN_CONTAINER || containerPath === "/"`):
- * "/run/flow/", "/run//flow", "/./run/flow", "//" reach Docker and fail as docker_api_error
- * instead of the documented validation_error, and "/run/flow/flow.sock" (a mount over the socket
- * itself) is accepted, so the runtime cannot bind its socket and the flow is unreachable.
+ * Volume targets that reach the reserved folders are validation_errors however they are spelled:
+ * "/run/flow/", "/run//flow", "/./run/flow", "//", and "/run/flow/flow.sock" (a mount over the
+ * flow's own socket). (Found by this suite: they used to be compared as raw strings.)
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,7 +14,7 @@ import {
   managedInDocker,
   startInProcess,
   uniqueId,
-} from "../../src/flow-harness.ts";
+} from "../src/flow-harness.ts";
 
 const docker = dockerFor();
 
