@@ -54,25 +54,33 @@ function locate(name, from) {
   }
 }
 
-const copied = new Map();
-function copy(name, from, requiredBy, optionalHere = false) {
+// Hoisted to <out>/node_modules when the name is free (reachable from every package, as npm
+// lays them out); nested under the dependent when another version already holds the name.
+const top = new Map();
+const placed = new Set();
+function copy(name, from, parent, optionalHere = false) {
   const source = locate(name, from);
   if (!source) {
-    if (requiredBy || optionalHere) return; // optional and not installed
+    if (parent || optionalHere) return; // optional and not installed
     console.error(`externals: the bundle imports "${name}", which is not installed for the app`);
     process.exit(1);
   }
-  if (copied.has(source)) return;
-  copied.set(source, name);
+  let target;
+  if (!top.has(name)) {
+    top.set(name, source);
+    target = join(out, "node_modules", name);
+  } else if (top.get(name) === source) {
+    return;
+  } else {
+    target = join(parent ?? out, "node_modules", name);
+  }
+  if (placed.has(target)) return;
+  placed.add(target);
   const manifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8"));
-  const target = requiredBy
-    ? join(out, "node_modules", requiredBy, "node_modules", name)
-    : join(out, "node_modules", name);
   mkdirSync(dirname(target), { recursive: true });
   cpSync(source, target, { recursive: true, dereference: true });
   for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
-    // Nested under the dependent: no version can clash with another package's.
-    copy(dep, source, requiredBy ? join(requiredBy, "node_modules", name) : name);
+    copy(dep, source, target);
   }
 }
 
@@ -80,5 +88,4 @@ for (const name of [...wanted].sort()) copy(name, resolve(app), undefined);
 for (const name of [...optional].sort()) {
   if (!wanted.has(name)) copy(name, resolve(app), undefined, true);
 }
-const names = [...new Set(copied.values())].sort();
-console.log(`externals: ${names.join(", ") || "none"}`);
+console.log(`externals: ${[...top.keys()].sort().join(", ") || "none"}`);
