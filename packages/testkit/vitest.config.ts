@@ -1,3 +1,6 @@
 import { defineProject } from "vitest/config";
 
-export default defineProject({ test: { name: "@dockflow/testkit" } });
+// Talks to the real Docker engine and PostgreSQL: generous limits, no assertion depends on them.
+export default defineProject({
+  test: { name: "@dockflow/testkit", testTimeout: 60_000, hookTimeout: 60_000 },
+});

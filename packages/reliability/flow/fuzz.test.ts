@@ -1,7 +1,7 @@
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { type ClientEventName, clientEvents, ErrorBody } from "@dockflow/protocol";
-import { dockerFor, removeLabelled, TEST_LABEL, testRunId } from "@dockflow/testkit";
+import { dockerFor, removeLabelled, TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedOutcome, type FuzzTarget, malformedRequest } from "../src/flow-fuzz.ts";
@@ -190,8 +190,15 @@ describe("flow manager fuzzing: every malformed request gets the documented erro
       tried.invalid_utf8 = (tried.invalid_utf8 ?? 0) + 1;
       await post(body);
     }
-    const replies = await fetch(url).then((r) => r.text());
-    for (const n of [1, 2, 3]) expect(replies).toContain(`43${n}[{"ok":false`);
+    // The three acks may arrive over several long-poll responses: poll until all are there.
+    let replies = "";
+    await waitFor(
+      async () => {
+        replies += await fetch(url).then((r) => r.text());
+        return [1, 2, 3].every((n) => replies.includes(`43${n}[{"ok":false`));
+      },
+      { timeoutMs: 30_000, message: "the three acks" },
+    );
     expect(replies).toContain("validation_error");
     // Garbage that is not even a Socket.IO packet: the session may be dropped, the server stays.
     await post(Buffer.from([0x34, 0x32, 0xff, 0x00, 0x5b]));
