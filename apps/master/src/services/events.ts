@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import * as agents from "../db/repositories/agents.ts";
 import { appendEvent } from "../db/repositories/event-log.ts";
-import { getTunnel, updateTunnel } from "../db/repositories/tunnels.ts";
+import { updateTunnel } from "../db/repositories/tunnels.ts";
 import type { Database } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
@@ -69,17 +69,16 @@ export class EventService {
             ...(await applyStatusReport(ctx, event.container.containers)),
           };
         case "tunnel_status": {
-          if (await getTunnel(tx, agentId)) {
-            await updateTunnel(
-              tx,
-              agentId,
-              {
-                connector_status: event.container.status,
-                connector_version: event.container.version ?? null,
-              },
-              at,
-            );
-          }
+          // Updates the agent's tunnel row if there is one (none yet: nothing to record).
+          await updateTunnel(
+            tx,
+            agentId,
+            {
+              connector_status: event.container.status,
+              connector_version: event.container.version ?? null,
+            },
+            at,
+          );
           return { duplicate: false, changed: false, warnings: [] };
         }
         case "command_result": {
