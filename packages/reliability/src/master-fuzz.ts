@@ -75,7 +75,12 @@ function clone<T>(value: T): T {
 function setAt(target: Json, path: string[], value: unknown, remove: boolean): Json {
   const copy = clone(target);
   let node: Json = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Json;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    // An earlier mutation replaced a parent by a non-object: nothing left to change below it.
+    if (child === null || typeof child !== "object") return copy;
+    node = child as Json;
+  }
   const last = path[path.length - 1];
   if (last === undefined) return copy;
   if (remove) delete node[last];
