@@ -45,7 +45,7 @@ async function connectEngine(
   log: pino.Logger,
   signal: AbortSignal,
 ): Promise<{ docker: ReturnType<typeof createDockerClient>; mode: ModeInfo }> {
-  const docker = createDockerClient(config.DOCKER_HOST);
+  const docker = createDockerClient(config.DOCKER_HOST, 60_000);
   const backoff = new Backoff(250, 10_000);
   for (;;) {
     try {
@@ -170,7 +170,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
 
   let engineReachable = true;
   const events = new EngineEvents(
-    docker,
+    createDockerClient(config.DOCKER_HOST),
     manager.eventFilters,
     {
       event: (event) => {

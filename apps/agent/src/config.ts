@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
 
@@ -24,7 +25,8 @@ function labelList(raw: string | undefined): Record<string, string> {
 /** The agent's whole configuration, parsed once from the environment (see docs/agent.md). */
 export const AgentConfigSchema = z.object({
   MASTER_URL: z.url().transform((u) => u.replace(/\/+$/, "")),
-  AGENT_API_KEY: z.string().min(1, "AGENT_API_KEY is required"),
+  /** Or AGENT_API_KEY_FILE: a file holding the key (a mounted secret). */
+  AGENT_API_KEY: z.string().min(1, "AGENT_API_KEY (or AGENT_API_KEY_FILE) is required"),
   DATA_DIR: z.string().min(1).default("/app/data"),
   DOCKER_HOST: optionalString,
   DOCKER_MODE: z.enum(["auto", "standalone", "swarm"]).default("auto"),
@@ -50,6 +52,14 @@ export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 /** Parses the environment; the error names each wrong variable but never echoes a value. */
 export function parseConfig(env: Record<string, string | undefined>): AgentConfig {
+  const keyFile = env.AGENT_API_KEY_FILE?.trim();
+  if (!env.AGENT_API_KEY && keyFile) {
+    try {
+      env = { ...env, AGENT_API_KEY: readFileSync(keyFile, "utf8").trim() };
+    } catch {
+      throw new Error("invalid agent configuration: AGENT_API_KEY_FILE cannot be read");
+    }
+  }
   const result = AgentConfigSchema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);

@@ -68,7 +68,7 @@ export class Discovery {
       const before = this.known.get(workload.id);
       this.known.set(workload.id, workload);
       // New, or its labels changed (a Swarm service update): report it (again).
-      if (!before || JSON.stringify(before.labels) !== JSON.stringify(workload.labels)) {
+      if (!before || !sameLabels(before.labels, workload.labels)) {
         this.sink.started(workload);
       }
     }
@@ -89,4 +89,11 @@ export class Discovery {
   settled(): Promise<void> {
     return this.chain;
   }
+}
+
+/** Label maps compared regardless of key order (inspect and list return different orders). */
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => b[key] === a[key]);
 }

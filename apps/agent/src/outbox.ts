@@ -77,6 +77,7 @@ export class Outbox {
   private async loop(): Promise<void> {
     const backoff = new Backoff(200, 15_000);
     const { signal } = this.deps;
+    let notFoundHead: AgentEvent | undefined;
     while (!signal.aborted) {
       const event = this.queue[0];
       if (!event) {
@@ -102,7 +103,17 @@ export class Outbox {
       } catch (error) {
         if (signal.aborted) break;
         const status = error instanceof MasterError ? error.status : 0;
-        if (status === 401 || status === 404) {
+        if (status === 404 && notFoundHead === event) {
+          // Still 404 after registering again: the master does not know what this event refers
+          // to (e.g. an acknowledgement of a command it no longer has). Do not block the queue.
+          this.queue.shift();
+          this.deps.log.warn(
+            { type: event.type, event_id: event.event_id },
+            "master does not know what this event refers to; dropped",
+          );
+        } else if (status === 401 || status === 404) {
+          // Unknown agent (or key): register again, then retry this event once more.
+          if (status === 404) notFoundHead = event;
           this.deps.reregister();
           await backoff.wait(signal);
         } else if (error instanceof MasterError && !error.retryable) {

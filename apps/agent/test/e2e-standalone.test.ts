@@ -130,7 +130,7 @@ describe("standalone agent with the real master and the Cloudflare stand-in", ()
     });
     await waitFor(() => stack.cname(`${name}.example.com`), { message: "its CNAME" });
     expect(hostnames()).toContain(`web-${names.id}.example.com`);
-    expect(agent!.queuedEvents).toBe(0);
+    await waitFor(() => agent!.queuedEvents === 0, { message: "outbox drained" });
   });
 
   it("a stopped container's rule and record are gone after the grace period", async () => {

@@ -1,7 +1,13 @@
 import { removeLabelled, testLabels, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAgent } from "../src/index.ts";
-import { agentEnv, startTestAgent, tempDataDir, uniqueNames } from "./helpers/agent.ts";
+import {
+  agentEnv,
+  type LogCapture,
+  startTestAgent,
+  tempDataDir,
+  uniqueNames,
+} from "./helpers/agent.ts";
 import { ThrowawayEngine } from "./helpers/engine.ts";
 import { FakeMaster } from "./helpers/fake-master.ts";
 
@@ -13,6 +19,7 @@ describe("engine restart", () => {
   const master = new FakeMaster();
   let dataDir: Awaited<ReturnType<typeof tempDataDir>>;
   let agent: RunningAgent;
+  let logs: LogCapture;
 
   const runLabelled = async (name: string, restart: "always" | "no") => {
     const container = await engine.docker.createContainer({
@@ -40,7 +47,7 @@ describe("engine restart", () => {
     await engine.create();
     await master.listen();
     dataDir = await tempDataDir();
-    ({ agent } = await startTestAgent(
+    ({ agent, logs } = await startTestAgent(
       agentEnv({
         masterUrl: master.url,
         apiKey: master.apiKey,
@@ -116,9 +123,15 @@ describe("engine restart", () => {
     const connector = await waitFor(
       async () => {
         const info = await engine.docker.getContainer(names.connector).inspect();
-        return info.State.Running ? info : undefined;
+        if (info.State.Running) return info;
+        throw new Error(
+          `connector ${JSON.stringify(info.State)}; agent: ${logs.lines
+            .filter((l) => l.includes('"part":"connector"') || /"level":(40|50)/.test(l))
+            .slice(-8)
+            .join(" ")}`,
+        );
       },
-      { message: "connector running after the restart" },
+      { message: "connector running after the restart", timeoutMs: 60_000 },
     );
     expect(connector.Config.Env).toContain(`TUNNEL_TOKEN=engine-token-${names.id}`);
     await waitFor(

@@ -270,8 +270,17 @@ describe("standalone agent against a recording master", () => {
     await docker.getContainer(names.connector).remove({ force: true });
     const after = await waitFor(
       async () => {
-        const info = await docker.getContainer(names.connector).inspect();
-        return info.Id !== before.Id && info.State.Running ? info : undefined;
+        const info = await docker
+          .getContainer(names.connector)
+          .inspect()
+          .catch(() => undefined);
+        if (info && info.Id !== before.Id && info.State.Running) return info;
+        throw new Error(
+          `connector ${JSON.stringify(info?.State)}; agent: ${logs.lines
+            .filter((l) => l.includes('"part":"connector"') || /"level":(40|50)/.test(l))
+            .slice(-10)
+            .join(" ")}`,
+        );
       },
       { message: "connector recreated" },
     );

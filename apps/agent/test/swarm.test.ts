@@ -103,7 +103,26 @@ describe("Swarm agent against a recording master", () => {
     ]);
     const startsOf = () =>
       master.eventsOf("container_start").filter((e) => e.container.service_id === serviceId);
-    await waitFor(() => startsOf().length === 3, { message: "3 task starts" });
+    const tasksNow = async () =>
+      JSON.stringify(
+        (
+          (await docker.listTasks({ filters: JSON.stringify({ service: [service] }) })) as {
+            Status: { State: string };
+          }[]
+        ).map((t) => t.Status.State),
+      );
+    await waitFor(
+      async () => {
+        if (startsOf().length === 3) return true;
+        throw new Error(
+          `${startsOf().length} starts reported; tasks ${await tasksNow()}; agent warnings: ${logs.lines
+            .filter((l) => /"level":(40|50)/.test(l))
+            .slice(-5)
+            .join(" ")}`,
+        );
+      },
+      { message: "3 task starts", timeoutMs: 90_000 },
+    );
     for (const event of startsOf()) {
       expect(event).toMatchObject({
         mode: "swarm",
@@ -125,7 +144,7 @@ describe("Swarm agent against a recording master", () => {
     }
 
     await dockerCli(swarmHost, ["service", "scale", "--detach", `${service}=6`]);
-    await waitFor(() => startsOf().length === 6, { message: "6 task starts" });
+    await waitFor(() => startsOf().length === 6, { message: "6 task starts", timeoutMs: 90_000 });
     expect(new Set(startsOf().map((e) => e.container.task_id)).size).toBe(6);
     const report = await waitFor(
       () =>

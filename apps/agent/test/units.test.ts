@@ -91,6 +91,34 @@ describe("outbox", () => {
     await outbox.close();
   });
 
+  it("registers again on 404, and drops an event the master still cannot place", async () => {
+    const controller = new AbortController();
+    const sent: string[] = [];
+    let reregistered = 0;
+    const outbox = new Outbox({
+      capacity: 10,
+      agentId: async () => "agent-1",
+      send: async (_id, event) => {
+        const id = (event as Extract<AgentEvent, { type: "command_result" }>).command_id;
+        if (id === "gone") throw new MasterError(404, "not_found", "command not found");
+        sent.push(id);
+      },
+      reregister: () => {
+        reregistered++;
+      },
+      log: pino({ level: "silent" }),
+      signal: controller.signal,
+    });
+    outbox.start();
+    outbox.push({ type: "command_result", command_id: "gone", success: true });
+    outbox.push({ type: "command_result", command_id: "next", success: true });
+    await waitFor(() => sent.includes("next"), { message: "queue not blocked" });
+    expect(sent).toEqual(["next"]);
+    expect(reregistered).toBe(1);
+    controller.abort();
+    await outbox.close();
+  });
+
   it("keeps only the newest queued heartbeat and status report", () => {
     const outbox = new Outbox({
       capacity: 100,
@@ -106,5 +134,35 @@ describe("outbox", () => {
       outbox.push({ type: "status_report", container: { containers: [] } });
     }
     expect(outbox.size).toBe(3);
+  });
+});
+
+describe("discovery", () => {
+  it("reports a workload once, however its labels are ordered by list and inspect", async () => {
+    const { Discovery } = await import("../src/discovery.ts");
+    let order = 0;
+    const workload = (labels: Record<string, string>) => ({
+      id: "c1",
+      name: "web",
+      labels,
+      status: "running",
+    });
+    const manager = {
+      listWorkloads: async () => [
+        workload(
+          order++ % 2
+            ? { a: "1", "dockflare.enable": "true" }
+            : { "dockflare.enable": "true", a: "1" },
+        ),
+      ],
+    } as unknown as ConstructorParameters<typeof Discovery>[0];
+    const started: string[] = [];
+    const discovery = new Discovery(
+      manager,
+      { started: (w) => started.push(w.id), stopped: () => undefined },
+      pino({ level: "silent" }),
+    );
+    for (let i = 0; i < 4; i++) await discovery.resync();
+    expect(started).toEqual(["c1"]);
   });
 });

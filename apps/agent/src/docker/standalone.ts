@@ -26,7 +26,7 @@ interface ContainerInspect {
     Cmd: string[] | null;
   };
   State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; Error: string };
-  NetworkSettings: { Networks: Record<string, unknown> | null };
+  HostConfig: { NetworkMode?: string };
 }
 
 /** Containers on a plain engine: the enable label on the container itself. */
@@ -127,7 +127,8 @@ export class StandaloneDockerManager implements DockerManager {
     if (imageWithoutDigest(info.Config.Image) !== imageWithoutDigest(spec.image)) return "image";
     if (!(info.Config.Env ?? []).includes(`TUNNEL_TOKEN=${spec.token}`)) return "token";
     if (JSON.stringify(info.Config.Cmd ?? []) !== JSON.stringify(spec.args)) return "command";
-    if (!Object.keys(info.NetworkSettings.Networks ?? {}).includes(spec.network)) return "network";
+    // The configured network (HostConfig), not the runtime one: a stopped container has none.
+    if (info.HostConfig.NetworkMode !== spec.network) return "network";
     return undefined;
   }
 
