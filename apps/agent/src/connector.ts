@@ -237,10 +237,15 @@ export class ConnectorManager {
         this.sendStatus(info);
         return info;
       }
+      if (!info) {
+        // Removed while we watched: the removal's own event queues a reconcile that recreates it.
+        const missing = { name: this.settings.name, status: "missing", running: false };
+        this.sendStatus(missing);
+        return missing;
+      }
       if (Date.now() > deadline || this.closed) {
-        const status = info ?? { name: this.settings.name, status: "missing", running: false };
-        this.sendStatus({ ...status, error: status.error ?? "connector did not start in time" });
-        return status;
+        this.sendStatus({ ...info, error: info.error ?? "connector did not start in time" });
+        return info;
       }
       await woken;
     }
