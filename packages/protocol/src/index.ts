@@ -9,3 +9,4 @@ export * from "./master/agents.ts";
 export * from "./master/commands.ts";
 export * from "./master/errors.ts";
 export * from "./master/events.ts";
+export * from "./master/views.ts";

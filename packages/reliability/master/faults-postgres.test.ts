@@ -74,7 +74,8 @@ describe("PostgreSQL restarted under a running master", () => {
       } else {
         refused.push(`${tunnelId}: ${reply.status}`);
         if (reply.status !== 0) {
-          expect(reply.status, reply.text).toBeGreaterThanOrEqual(500);
+          expect(reply.status, reply.text).toBe(503);
+          expect(reply.text).toContain('"unavailable"');
           expect(isDocumentedClientError({ ...reply, status: 400 }), reply.text).toBe(true);
         }
       }

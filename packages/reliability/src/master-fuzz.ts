@@ -306,23 +306,3 @@ export function isCleanService(service: string): boolean {
     /^(https?|wss?|tcp|ssh|rdp|smb):\/\/[a-zA-Z0-9][a-zA-Z0-9.-]*(:\d{1,5})?$/.test(service)
   );
 }
-
-/**
- * Input that reaches a known master bug (see master/known-bugs.test.ts): a NUL character or an
- * unpaired UTF-16 surrogate in a string the master stores (PostgreSQL text and jsonb refuse
- * both, and the master answers 500). Properties skip such cases until the bug is fixed, so
- * they keep guarding everything else; the known-bugs file asserts the fix.
- */
-export function hitsKnownBug(text: string): boolean {
-  let decoded = text;
-  try {
-    decoded = decodeURIComponent(text);
-  } catch {}
-  return (
-    decoded.includes("\u0000") ||
-    /\\u0000/i.test(decoded) ||
-    /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])/i.test(decoded) ||
-    /(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i.test(decoded) ||
-    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(decoded)
-  );
-}

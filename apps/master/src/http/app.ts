@@ -17,6 +17,7 @@ import { mountRegister } from "../routes/register.ts";
 import { mountRevokeKey } from "../routes/revoke-key.ts";
 import type { ApiDeps } from "./deps.ts";
 import { errorHandler, errorResponse, HttpError, validationHook } from "./errors.ts";
+import { textGuard } from "./text-guard.ts";
 import type { AppEnv, MasterApp } from "./types.ts";
 
 export const API_PREFIX = "/api/v2";
@@ -74,6 +75,7 @@ export function createApp(deps: ApiDeps, logger: Logger, bodyLimitBytes: number)
       },
     }),
   );
+  app.use("*", textGuard);
   app.get("/health", async (c) => {
     const ok = await deps.state.databaseHealthy();
     const status = ok ? "ok" : "unavailable";

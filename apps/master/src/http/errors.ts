@@ -56,6 +56,23 @@ const STATUS_CODES: Partial<Record<number, ApiErrorCode>> = {
   503: "unavailable",
 };
 
+/** Connection-level failures of the database (server down, restarting, unreachable). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string") {
+    // ECONNREFUSED & co from the socket; SQLSTATE class 08 (connection exception), 57P01-57P03
+    // (admin shutdown, crash shutdown, cannot connect now).
+    if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EPIPE|08...|57P0[123])$/.test(code))
+      return true;
+  }
+  return (
+    typeof message === "string" &&
+    /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.test(
+      message,
+    )
+  );
+}
+
 /** Turns anything thrown into the protocol's error body; unexpected errors are logged, not echoed. */
 export function errorHandler(logger: Logger) {
   return (error: Error, c: Context) => {
@@ -73,6 +90,17 @@ export function errorHandler(logger: Logger) {
           ? "malformed JSON in request body"
           : error.message || "request failed";
       return errorResponse(c, status, { error: STATUS_CODES[status] ?? "bad_request", message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn(
+        { path: c.req.path, method: c.req.method, code: (error as { code?: string }).code },
+        "database unavailable",
+      );
+      return errorResponse(c, 503, {
+        error: "unavailable",
+        message: "the database is unavailable; retry later",
+        retry_after: 5,
+      });
     }
     logger.error({ err: error, path: c.req.path, method: c.req.method }, "request failed");
     return errorResponse(c, 500, { error: "internal_error", message: "internal error" });

@@ -6,7 +6,13 @@ import { notFound } from "../http/errors.ts";
 import { bearerAuth, errorResponses, jsonContent } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
-const Params = z.object({ id: z.string().min(1).max(128) });
+const Params = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_.-]+$/, "key ids contain letters, digits, '_', '.' and '-'"),
+});
 
 export function mountRevokeKey(app: MasterApp, deps: ApiDeps) {
   const route = createRoute({

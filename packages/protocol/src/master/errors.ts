@@ -24,6 +24,3 @@ export const ApiError = z.object({
   retry_after: z.number().int().optional(),
 });
 export type ApiError = z.infer<typeof ApiError>;
-
-// The operator views are exported through this module because the package index is not ours to edit.
-export * from "./views.ts";

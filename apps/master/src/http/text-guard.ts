@@ -1,0 +1,95 @@
+import type { MiddlewareHandler } from "hono";
+import { HttpError } from "./errors.ts";
+import type { AppEnv } from "./types.ts";
+
+/**
+ * Refuses text PostgreSQL cannot store, before any route sees it: a request body that is not
+ * valid UTF-8 (400 bad_request, rather than decoding it lossily), and NUL characters or unpaired
+ * UTF-16 surrogates in any JSON string or key, path segment or query value (400
+ * validation_error naming the place). Without it, such values reached the database and failed
+ * there as 500s.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const MESSAGE = "must not contain NUL characters or unpaired UTF-16 surrogates";
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function unstorable(text: string): boolean {
+  return text.includes("\u0000") || LONE_SURROGATE.test(text);
+}
+
+/**
+ * The dotted path of the first unstorable string or key in a parsed JSON value, if any.
+ * Iterative, so that hostile nesting depth cannot exhaust the call stack.
+ */
+interface Node {
+  value: unknown;
+  key?: string;
+  parent?: Node;
+}
+
+function pathOf(node: Node): string {
+  const keys: string[] = [];
+  for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
+  return keys.reverse().join(".") || "(root)";
+}
+
+export function findUnstorable(root: unknown): string | undefined {
+  const stack: Node[] = [{ value: root }];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const { value } = node;
+    if (typeof value === "string") {
+      if (unstorable(value)) return pathOf(node);
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    const entries = Array.isArray(value) ? [...value.entries()] : Object.entries(value);
+    // Pushed in reverse so the first offending field (in document order) is found first.
+    for (const [key, child] of entries.reverse()) {
+      const next: Node = { value: child, key: String(key), parent: node };
+      if (typeof key === "string" && unstorable(key)) return pathOf(next);
+      stack.push(next);
+    }
+  }
+  return undefined;
+}
+
+function refuse(path: string): never {
+  throw new HttpError(400, "validation_error", `invalid request: ${path} ${MESSAGE}`, {
+    issues: [{ path, message: MESSAGE }],
+  });
+}
+
+export const textGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const url = new URL(c.req.url);
+  for (const segment of url.pathname.split("/")) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new HttpError(400, "bad_request", "malformed percent-encoding in the path");
+    }
+    if (unstorable(decoded)) refuse("path");
+  }
+  for (const [name, value] of url.searchParams) {
+    if (unstorable(name) || unstorable(value)) refuse(`query.${name}`);
+  }
+  if (c.req.raw.body !== null) {
+    const bytes = await c.req.arrayBuffer();
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new HttpError(400, "bad_request", "request body is not valid UTF-8");
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: the route's own validation answers it.
+      return next();
+    }
+    const path = findUnstorable(parsed);
+    if (path !== undefined) refuse(path);
+  }
+  return next();
+};
