@@ -146,7 +146,8 @@ build_images() { # build_images [name ...]: all images, or only the named ones
 # Compose v1 (the stack test).
 ensure_test_tools() {
   local missing=()
-  python3 -c 'import socketio, websocket' 2>/dev/null || missing+=(python3-socketio python3-websocket)
+  # Debian's interpreter (the one the packages install for), not whichever python3 is first on PATH.
+  /usr/bin/python3 -c 'import socketio, websocket' 2>/dev/null || missing+=(python3-socketio python3-websocket)
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
   command -v nsenter >/dev/null || missing+=(util-linux)
   command -v ip >/dev/null || missing+=(iproute2)
