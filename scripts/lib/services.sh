@@ -82,7 +82,7 @@ ensure_swarm_engine() {
     log "starting an isolated swarm engine at $sock (network namespace dockflow-swarm)"
     nsenter --net=/var/run/netns/dockflow-swarm dockerd --data-root "$dir/data" --exec-root "$dir/exec" \
       --pidfile "$dir/dockerd.pid" -H "$sock" >"$dir/dockerd.log" 2>&1 &
-    STARTED+=("dockerd:$dir/dockerd.pid")
+    STARTED+=("dockerd:$dir/dockerd.pid" "netns:dockflow-swarm")
     wait_for 60 env DOCKER_HOST="$sock" docker info || die "swarm engine did not start; see $dir/dockerd.log"
     export TEST_SWARM_DOCKER_HOST=$sock
   fi
@@ -120,6 +120,11 @@ stop_started() {
       dockerd:*)
         local pidfile=${item#dockerd:}
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && log "stopped dockerd ($pidfile)" ;;
+      netns:*)
+        # After its engine has exited (stop_started stops things in the order they started).
+        local ns=${item#netns:} pidfile="$STATE_DIR/swarm/dockerd.pid"
+        [ -f "$pidfile" ] && { wait_for 30 sh -c "! kill -0 $(cat "$pidfile") 2>/dev/null" || true; }
+        ip netns del "$ns" 2>/dev/null && log "removed network namespace $ns" ;;
       pg:*)
         local rest=${item#pg:} data bin
         data=${rest%%:*}; bin=${rest#*:}
