@@ -1,9 +1,10 @@
-import { dockerFor, removeLabelled, testLabels, waitFor } from "@dockflow/testkit";
+import { dockerFor, removeLabelled, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAgent } from "../src/index.ts";
 import {
   agentEnv,
   type LogCapture,
+  runLabelled,
   STANDIN_IMAGE,
   startTestAgent,
   tempDataDir,
@@ -14,31 +15,12 @@ import { type MasterStack, startMasterStack } from "./helpers/stack.ts";
 
 const docker = dockerFor();
 const names = uniqueNames("e2e");
-const [scopeKey, scopeValue] = names.scopeLabel.split("=") as [string, string];
 
 interface TunnelView {
   agent_id: string;
   tunnel_id: string | null;
   status: string;
   connector_status: string | null;
-}
-
-/** A container labelled as in seed 2.1 (domain + port), in this test's scope. */
-async function runLabelled(name: string) {
-  const container = await docker.createContainer({
-    name,
-    Image: "dockflow-base/busybox:local",
-    Cmd: ["sleep", "3600"],
-    Labels: testLabels({
-      [scopeKey]: scopeValue,
-      "dockflare.enable": "true",
-      "dockflare.domain": `${name}.example.com`,
-      "dockflare.port": "8080",
-    }),
-    HostConfig: { Init: true },
-  });
-  await container.start();
-  return container;
 }
 
 describe("standalone agent with the real master and the Cloudflare stand-in", () => {
@@ -85,7 +67,7 @@ describe("standalone agent with the real master and the Cloudflare stand-in", ()
   it("a labelled container gets a tunnel, a connector with its token, an ingress rule and a CNAME", async () => {
     const agentId = await waitFor(() => agent!.agentId, { message: "registration" });
     const name = `web-${names.id}`;
-    await runLabelled(name);
+    await runLabelled(docker, names.scopeLabel, name);
 
     const tunnel = await waitFor(async () => (await tunnelOf(agentId))?.tunnel_id ?? undefined, {
       message: "tunnel created",
@@ -120,7 +102,7 @@ describe("standalone agent with the real master and the Cloudflare stand-in", ()
   it("nothing is lost while the master is stopped: its events are delivered when it is back", async () => {
     await stack.stopMaster();
     const name = `late-${names.id}`;
-    await runLabelled(name);
+    await runLabelled(docker, names.scopeLabel, name);
     await waitFor(() => agent!.queuedEvents > 0, {
       message: "event queued while the master is away",
     });
@@ -191,7 +173,7 @@ describe("standalone agent with the real master and the Cloudflare stand-in", ()
 
     // And it still discovers: a new container gets its rule.
     const name = `after-${names.id}`;
-    await runLabelled(name);
+    await runLabelled(docker, names.scopeLabel, name);
     await waitFor(() => hostnames().includes(`${name}.example.com`), {
       message: "rule after restart",
     });

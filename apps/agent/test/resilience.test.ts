@@ -1,11 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { dockerFor, removeLabelled, testLabels, waitFor } from "@dockflow/testkit";
+import { dockerFor, removeLabelled, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAgent } from "../src/index.ts";
 import {
   agentEnv,
   type LogCapture,
+  runLabelled,
   startTestAgent,
   tempDataDir,
   uniqueNames,
@@ -15,24 +16,6 @@ import { FakeMaster } from "./helpers/fake-master.ts";
 const docker = dockerFor();
 const names = uniqueNames("resilience");
 const TOKEN = `resilience-token-${names.id}`;
-const [scopeKey, scopeValue] = names.scopeLabel.split("=") as [string, string];
-
-async function runLabelled(name: string) {
-  const container = await docker.createContainer({
-    name,
-    Image: "dockflow-base/busybox:local",
-    Cmd: ["sleep", "3600"],
-    Labels: testLabels({
-      [scopeKey]: scopeValue,
-      "dockflare.enable": "true",
-      "dockflare.domain": `${name}.example.com`,
-      "dockflare.port": "80",
-    }),
-    HostConfig: { Init: true },
-  });
-  await container.start();
-  return container;
-}
 
 describe("agent while the master is away, and across restarts", () => {
   const master = new FakeMaster();
@@ -84,8 +67,12 @@ describe("agent while the master is away, and across restarts", () => {
     );
     expect(info.Config.Env).toContain(`TUNNEL_TOKEN=${TOKEN}`);
 
-    const first = await runLabelled(`first-${names.id}`);
-    const second = await runLabelled(`second-${names.id}`);
+    const first = await runLabelled(docker, names.scopeLabel, `first-${names.id}`, {
+      "dockflare.port": "80",
+    });
+    const second = await runLabelled(docker, names.scopeLabel, `second-${names.id}`, {
+      "dockflare.port": "80",
+    });
     await first.stop({ t: 1 });
     await waitFor(() => agent!.queuedEvents >= 3, { message: "events queued" });
     const ready = await fetch(`${agent.healthUrl}/readyz`);
@@ -120,7 +107,9 @@ describe("agent while the master is away, and across restarts", () => {
 
   it("keeps events while the master answers 503 and delivers them in order", async () => {
     master.unavailable = true;
-    const third = await runLabelled(`third-${names.id}`);
+    const third = await runLabelled(docker, names.scopeLabel, `third-${names.id}`, {
+      "dockflare.port": "80",
+    });
     await third.stop({ t: 1 });
     await waitFor(() => agent!.queuedEvents >= 2, { message: "events queued during the outage" });
     master.unavailable = false;

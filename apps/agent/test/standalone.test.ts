@@ -14,6 +14,7 @@ import { CONNECTOR_ARGS } from "../src/index.ts";
 import {
   agentEnv,
   type LogCapture,
+  runLabelled,
   STANDIN_IMAGE,
   startTestAgent,
   tempDataDir,
@@ -25,24 +26,6 @@ const docker = dockerFor();
 const names = uniqueNames("standalone");
 const TOKEN = `eyJhIjoiYWNjb3VudCIsInQiOiJ0dW5uZWwiLCJzIjoic2VjcmV0In0-${names.id}`;
 const [scopeKey, scopeValue] = names.scopeLabel.split("=") as [string, string];
-
-async function runLabelled(name: string, extra: Record<string, string> = {}) {
-  const container = await docker.createContainer({
-    name,
-    Image: "dockflow-base/busybox:local",
-    Cmd: ["sleep", "3600"],
-    Labels: testLabels({
-      [scopeKey]: scopeValue,
-      "dockflare.enable": "true",
-      "dockflare.domain": `${name}.example.com`,
-      "dockflare.port": "8080",
-      ...extra,
-    }),
-    HostConfig: { Init: true },
-  });
-  await container.start();
-  return container;
-}
 
 describe("standalone agent against a recording master", () => {
   const master = new FakeMaster();
@@ -88,7 +71,7 @@ describe("standalone agent against a recording master", () => {
       Labels: testLabels({ [scopeKey]: scopeValue }),
     });
     await unlabelled.start();
-    const container = await runLabelled(name);
+    const container = await runLabelled(docker, names.scopeLabel, name);
     const start = await waitFor(
       () => master.eventsOf("container_start").find((e) => e.container.name === name),
       { message: "container_start" },

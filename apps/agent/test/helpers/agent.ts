@@ -3,7 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { TEST_LABEL, testRunId } from "@dockflow/testkit";
+import { TEST_LABEL, testLabels, testRunId } from "@dockflow/testkit";
+import type Docker from "dockerode";
 import pino from "pino";
 import { type RunningAgent, startAgent } from "../../src/index.ts";
 
@@ -47,6 +48,34 @@ export function uniqueNames(tag: string) {
     network: `dockflow-agent-test-${id}`,
     scopeLabel: `dockflow.agent-test=${id}`,
   };
+}
+
+/**
+ * Starts a container labelled as in seed 2.1 (`dockflare.domain` = `<name>.example.com`,
+ * `dockflare.port` 8080) inside the discovery scope `scopeLabel`; `extra` labels override.
+ */
+export async function runLabelled(
+  docker: Docker,
+  scopeLabel: string,
+  name: string,
+  extra: Record<string, string> = {},
+) {
+  const [scopeKey, scopeValue] = scopeLabel.split("=") as [string, string];
+  const container = await docker.createContainer({
+    name,
+    Image: "dockflow-base/busybox:local",
+    Cmd: ["sleep", "3600"],
+    Labels: testLabels({
+      [scopeKey]: scopeValue,
+      "dockflare.enable": "true",
+      "dockflare.domain": `${name}.example.com`,
+      "dockflare.port": "8080",
+      ...extra,
+    }),
+    HostConfig: { Init: true },
+  });
+  await container.start();
+  return container;
 }
 
 export async function tempDataDir(): Promise<{ path: string; remove(): Promise<void> }> {
