@@ -13,6 +13,7 @@ const unused = new RateLimiter(1, 1, Date.now);
 const deps = {
   guards: createGuards({
     db: undefined as never,
+    keyCache: undefined as never,
     adminToken: "unused-admin-token",
     authFailures: unused,
     registrations: unused,

@@ -36,6 +36,8 @@ export const ConfigSchema = z
     RECONCILE_INTERVAL_SECONDS: seconds(300),
     REGISTER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** How long a live agent key's lookup is cached at most (changes invalidate it); 0: off. */
+    AGENT_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
     TRUST_PROXY: flag,
     BODY_LIMIT_BYTES: z.coerce
       .number()

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import type { Kysely } from "kysely";
 import type pino from "pino";
 import { createGuards } from "./auth/guards.ts";
+import { AgentKeyCache } from "./auth/key-cache.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
 import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/index.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
@@ -117,6 +118,14 @@ export async function createMaster(
       : createLocalNotifier();
   await notifier.start();
 
+  const keyCache = new AgentKeyCache({
+    ttlMs: config.AGENT_KEY_CACHE_SECONDS * 1000,
+    maxEntries: 100_000,
+    listening: () => config.AGENT_KEY_CACHE_SECONDS > 0 && notifier.healthy(),
+  });
+  const keysChanged = () => keyCache.invalidate();
+  notifier.onKeysChanged(keysChanged);
+
   const gateway = await cloudflareGateway(config, overrides, logger);
   const queue = new CommandQueue({
     db,
@@ -138,6 +147,7 @@ export async function createMaster(
     logger,
     region: config.MASTER_REGION,
     onRemoved: () => reconciler.schedule(),
+    onKeysChanged: keysChanged,
   });
   const events = new EventService({
     db,
@@ -158,6 +168,7 @@ export async function createMaster(
   const now = () => clock().getTime();
   const guards = createGuards({
     db,
+    keyCache,
     adminToken: config.MASTER_ADMIN_TOKEN,
     authFailures: new RateLimiter(config.AUTH_FAILURE_LIMIT_PER_MINUTE, 60_000, now),
     registrations: new RateLimiter(config.REGISTER_RATE_LIMIT_PER_MINUTE, 60_000, now),
@@ -167,7 +178,7 @@ export async function createMaster(
     guards,
     agents,
     events,
-    keys: new KeyService(db, clock),
+    keys: new KeyService(db, clock, keysChanged),
     queue,
     reconciler,
     state: new StateService(db),

@@ -4,11 +4,14 @@ import type { Database } from "../db/schema.ts";
 import { HttpError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { type AgentPrincipal, resolveAgentKey } from "./agent-keys.ts";
+import type { AgentKeyCache } from "./key-cache.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { bearerToken, secretsEqual } from "./secrets.ts";
 
 export interface GuardOptions {
   db: Kysely<Database>;
+  /** Agent key lookups, cached until a key changes. */
+  keyCache: AgentKeyCache;
   adminToken: string;
   /** Failed authentications per client address. */
   authFailures: RateLimiter;
@@ -52,7 +55,7 @@ export function createGuards(options: GuardOptions) {
     checkNotBlocked(ip);
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw unauthorized(ip, "an agent key is required (Authorization: Bearer <key>)");
-    const principal = await resolveAgentKey(options.db, token);
+    const principal = await resolveAgentKey(options.db, token, options.keyCache);
     if (!principal) throw unauthorized(ip, "unknown or revoked agent key");
     return principal;
   };
@@ -78,7 +81,7 @@ export function createGuards(options: GuardOptions) {
     if (!token)
       throw unauthorized(ip, "the admin token is required (Authorization: Bearer <token>)");
     if (!isAdmin(token)) {
-      if (await resolveAgentKey(options.db, token)) {
+      if (await resolveAgentKey(options.db, token, options.keyCache)) {
         throw new HttpError(403, "forbidden", "this route is for operators (admin token)");
       }
       throw unauthorized(ip, "invalid admin token");

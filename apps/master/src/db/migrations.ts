@@ -1,6 +1,9 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import type { Database } from "./schema.ts";
 
+/** LISTEN/NOTIFY channel on which a change to agent keys is announced (migration 0002). */
+export const KEYS_CHANNEL = "dockflow_agent_keys";
+
 /** Migrations live in code so the bundle carries them; the same ones run on PostgreSQL and PGlite. */
 const migrations: Record<string, Migration> = {
   "0001_initial": {
@@ -114,6 +117,21 @@ const migrations: Record<string, Migration> = {
         .on("event_log")
         .columns(["agent_id", "id"])
         .execute();
+    },
+  },
+  "0002_agent_keys_notify": {
+    // Every master caches key lookups (auth/key-cache.ts). A change to who a key belongs to or
+    // whether it is revoked, made by any process (another master, the CLI), is announced on
+    // KEYS_CHANNEL when its transaction commits, so each cache drops its entries at once.
+    async up(db: Kysely<unknown>) {
+      await sql`create function dockflow_agent_keys_changed() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify(${sql.lit(KEYS_CHANNEL)}, '');
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger agent_keys_changed
+        after update of agent_id, revoked_at or delete on agent_keys
+        for each statement execute function dockflow_agent_keys_changed()`.execute(db);
     },
   },
 };

@@ -2,14 +2,15 @@ import { EventEmitter } from "node:events";
 import { sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
+import { KEYS_CHANNEL } from "../db/migrations.ts";
 import type { Executor } from "../db/repositories/executor.ts";
 
 const CHANNEL = "dockflow_commands";
 
 /**
- * Wakes long polls when commands are queued for an agent. On PostgreSQL it is `LISTEN/NOTIFY`, so a
- * command queued through one master wakes a poll held by another; on PGlite (one process) it is an
- * in-process signal.
+ * Wakes long polls when commands are queued for an agent, and tells the key cache when agent keys
+ * changed. On PostgreSQL it is `LISTEN/NOTIFY`, so a command queued (or a key revoked) through one
+ * master or the CLI reaches every master; on PGlite (one process) it is an in-process signal.
  */
 export interface CommandNotifier {
   /** Inside the enqueuing transaction (PostgreSQL delivers NOTIFY at commit). */
@@ -17,6 +18,11 @@ export interface CommandNotifier {
   /** After the enqueuing transaction committed. */
   notifyCommitted(agentIds: string[]): void;
   subscribe(agentId: string, listener: () => void): () => void;
+  /**
+   * Agent keys were changed by some process (the `agent_keys` trigger), or changes may have been
+   * missed (the LISTEN connection was re-established).
+   */
+  onKeysChanged(listener: () => void): void;
   /** False while the LISTEN connection is down: pollers then re-check on their own. */
   healthy(): boolean;
   start(): Promise<void>;
@@ -44,6 +50,8 @@ export function createLocalNotifier(): CommandNotifier {
       for (const id of new Set(agentIds)) listeners.emit(id);
     },
     subscribe: (agentId, listener) => listeners.subscribe(agentId, listener),
+    // One process: whoever changes a key invalidates the cache itself.
+    onKeysChanged() {},
     healthy: () => true,
     async start() {},
     async close() {},
@@ -52,6 +60,10 @@ export function createLocalNotifier(): CommandNotifier {
 
 export function createPostgresNotifier(url: string, logger: Logger): CommandNotifier {
   const listeners = new Listeners();
+  const keyListeners: (() => void)[] = [];
+  const keysChanged = () => {
+    for (const listener of keyListeners) listener();
+  };
   let client: pg.Client | undefined;
   let connected = false;
   let closed = false;
@@ -62,6 +74,7 @@ export function createPostgresNotifier(url: string, logger: Logger): CommandNoti
     const c = new pg.Client({ connectionString: url });
     c.on("notification", (message) => {
       if (message.channel === CHANNEL && message.payload) listeners.emit(message.payload);
+      if (message.channel === KEYS_CHANNEL) keysChanged();
     });
     c.on("error", (error) => {
       logger.warn({ err: { message: error.message } }, "command notifier connection lost");
@@ -69,10 +82,11 @@ export function createPostgresNotifier(url: string, logger: Logger): CommandNoti
     });
     c.on("end", () => reconnect(c));
     await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
+    await c.query(`LISTEN ${CHANNEL}; LISTEN ${KEYS_CHANNEL}`);
     client = c;
     connected = true;
     attempt = 0;
+    keysChanged();
   };
 
   const reconnect = (failed: pg.Client) => {
@@ -97,6 +111,9 @@ export function createPostgresNotifier(url: string, logger: Logger): CommandNoti
     },
     notifyCommitted() {},
     subscribe: (agentId, listener) => listeners.subscribe(agentId, listener),
+    onKeysChanged(listener) {
+      keyListeners.push(listener);
+    },
     healthy: () => connected,
     start: connect,
     async close() {

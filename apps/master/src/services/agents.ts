@@ -22,6 +22,8 @@ export interface AgentServiceOptions {
   region: string | undefined;
   /** Called when an agent is removed (its rules and tunnel must go). */
   onRemoved: () => void;
+  /** Called after a commit that bound or revoked keys (the key cache must forget them). */
+  onKeysChanged: () => void;
 }
 
 /** Registration, liveness and the operator's view of agents. */
@@ -80,6 +82,7 @@ export class AgentService {
       }
       return id;
     });
+    if (principal.agentId === null) this.options.onKeysChanged();
     this.options.logger.info({ agent_id: agentId, key_id: principal.keyId }, "agent registered");
     const capabilities = ["tunnel_management", "service_discovery"];
     if (body.mode === "swarm") capabilities.push("swarm_orchestration");
@@ -152,7 +155,10 @@ export class AgentService {
       });
       return true;
     });
-    if (removed) this.options.onRemoved();
+    if (removed) {
+      this.options.onKeysChanged();
+      this.options.onRemoved();
+    }
     return removed;
   }
 }

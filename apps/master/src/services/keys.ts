@@ -11,6 +11,8 @@ export class KeyService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: () => Date,
+    /** Called after a revocation committed (the key cache must forget the key). */
+    private readonly onKeysChanged: () => void,
   ) {}
 
   /** Issues a key. `secret` is only for importing an existing key (tests, migrations). */
@@ -36,7 +38,7 @@ export class KeyService {
   /** Revokes at once: the next request with the key is refused. False for an unknown id. */
   async revoke(id: string): Promise<KeyView | undefined> {
     const at = this.clock();
-    return this.db.transaction().execute(async (tx) => {
+    const revoked = await this.db.transaction().execute(async (tx) => {
       if (!(await keys.revokeKey(tx, id, at))) return undefined;
       await appendEvent(tx, {
         agent_id: null,
@@ -47,5 +49,7 @@ export class KeyService {
       const key = await keys.getKey(tx, id);
       return key ? keyView(key) : undefined;
     });
+    if (revoked) this.onKeysChanged();
+    return revoked;
   }
 }
