@@ -36,6 +36,44 @@ describe("POST /agents/{id}/events", () => {
     expect(later.commands).toEqual([]);
   });
 
+  it("records tunnel_status on the agent's tunnel once per event_id", async () => {
+    await json(await post(startEvent("tun", webLabels("tun.example.com"))));
+    await t.master.reconciler.run(false);
+    const connector = async () =>
+      (
+        await json<{
+          tunnel: { connector_status: string | null; connector_version: string | null };
+        }>(await t.admin(`/agents/${agent.agentId}`))
+      ).tunnel;
+    const status = (s: string, event_id?: string) => ({
+      type: "tunnel_status",
+      ...(event_id ? { event_id } : {}),
+      container: { name: "dockflare-agent-tunnel", status: s, version: `v-${s}` },
+    });
+    expect(await json(await post(status("running", "ts-1")))).toEqual({
+      status: "accepted",
+      duplicate: false,
+    });
+    expect(await connector()).toMatchObject({
+      connector_status: "running",
+      connector_version: "v-running",
+    });
+    // A redelivery with the same event_id changes nothing, even with other content.
+    expect(await json(await post(status("exited", "ts-1")))).toEqual({
+      status: "accepted",
+      duplicate: true,
+    });
+    expect(await connector()).toMatchObject({ connector_status: "running" });
+    // Without an event_id every report is applied.
+    expect(await json(await post(status("restarting")))).toEqual({
+      status: "accepted",
+      duplicate: false,
+    });
+    expect(await connector()).toMatchObject({ connector_status: "restarting" });
+    const log = await listEvents(t.master.db, { agentId: agent.agentId, type: "tunnel_status" });
+    expect(log.map((e) => e.event_id)).toEqual(["ts-1", null]);
+  });
+
   it("reports labels it cannot use as warnings", async () => {
     const response = await post(
       startEvent("bad", { "dockflare.enable": "true", "dockflare.hostname": "bad host" }),

@@ -3,8 +3,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import * as agents from "../db/repositories/agents.ts";
-import { appendEvent } from "../db/repositories/event-log.ts";
-import { updateTunnel } from "../db/repositories/tunnels.ts";
+import { appendEvent, appendTunnelStatus } from "../db/repositories/event-log.ts";
 import type { Database } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
@@ -39,6 +38,21 @@ export class EventService {
     const { db, clock } = this.options;
     const at = clock();
     if (event.type === "heartbeat") return this.heartbeat(agentId, at);
+    if (event.type === "tunnel_status") {
+      // One statement (no transaction): no rules change, so nothing else to do.
+      const fresh = await appendTunnelStatus(
+        db,
+        {
+          agent_id: agentId,
+          event_id: event.event_id,
+          type: event.type,
+          payload: event as unknown as Record<string, unknown>,
+          created_at: at,
+        },
+        { status: event.container.status, version: event.container.version ?? null },
+      );
+      return { status: "accepted", duplicate: !fresh };
+    }
 
     const outcome = await db.transaction().execute(async (tx) => {
       // No existence check here: the key that authenticated this request is bound to the agent, and
@@ -68,19 +82,6 @@ export class EventService {
             duplicate: false,
             ...(await applyStatusReport(ctx, event.container.containers)),
           };
-        case "tunnel_status": {
-          // Updates the agent's tunnel row if there is one (none yet: nothing to record).
-          await updateTunnel(
-            tx,
-            agentId,
-            {
-              connector_status: event.container.status,
-              connector_version: event.container.version ?? null,
-            },
-            at,
-          );
-          return { duplicate: false, changed: false, warnings: [] };
-        }
         case "command_result": {
           const outcome = await this.options.queue.acknowledge(agentId, event, tx);
           if (outcome === "unknown") throw notFound("command");
