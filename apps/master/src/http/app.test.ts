@@ -55,6 +55,31 @@ describe("the HTTP application", () => {
     await expectApiError(notJson, notJson.status, "bad_request");
   });
 
+  it("measures bodies sent without a Content-Length (chunked) against the limit too", async () => {
+    const chunked = (text: string) =>
+      t.admin("/keys", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new ReadableStream<Uint8Array>({
+          start(controller) {
+            // In pieces, so the limit is crossed part-way through the stream.
+            for (let i = 0; i < text.length; i += 512) {
+              controller.enqueue(new TextEncoder().encode(text.slice(i, i + 512)));
+            }
+            controller.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+    await expectApiError(
+      await chunked(JSON.stringify({ name: "x".repeat(5000) })),
+      413,
+      "payload_too_large",
+    );
+    const accepted = await chunked(JSON.stringify({ name: "chunked" }));
+    expect(await json<{ name: string }>(accepted, 201)).toMatchObject({ name: "chunked" });
+  });
+
   it("never writes a key or token into its logs, even at trace level", async () => {
     const lines: string[] = [];
     const logger = createLogger("trace", { write: (line: string) => void lines.push(line) });

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { mountDeleteAgent } from "../routes/delete-agent.ts";
 import { mountGetAgent } from "../routes/get-agent.ts";
@@ -15,8 +14,9 @@ import { mountPostEvents } from "../routes/post-events.ts";
 import { mountReconcile } from "../routes/reconcile.ts";
 import { mountRegister } from "../routes/register.ts";
 import { mountRevokeKey } from "../routes/revoke-key.ts";
+import { readBody } from "./body.ts";
 import type { ApiDeps } from "./deps.ts";
-import { errorHandler, errorResponse, HttpError, validationHook } from "./errors.ts";
+import { errorHandler, errorResponse, validationHook } from "./errors.ts";
 import { textGuard } from "./text-guard.ts";
 import type { AppEnv, MasterApp } from "./types.ts";
 
@@ -66,15 +66,7 @@ function createApi(deps: ApiDeps, logger: Logger): MasterApp {
 /** The HTTP application: `/api/v2/...`, plus `/health` at the root for probes. */
 export function createApp(deps: ApiDeps, logger: Logger, bodyLimitBytes: number): MasterApp {
   const app: MasterApp = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: () => {
-        throw new HttpError(413, "payload_too_large", `request body over ${bodyLimitBytes} bytes`);
-      },
-    }),
-  );
+  app.use("*", readBody(bodyLimitBytes));
   app.use("*", textGuard);
   app.get("/health", async (c) => {
     const ok = await deps.state.databaseHealthy();

@@ -3,15 +3,13 @@ import { HttpError } from "./errors.ts";
 import type { AppEnv } from "./types.ts";
 
 /**
- * Refuses text PostgreSQL cannot store, before any route sees it: a request body that is not
- * valid UTF-8 (400 bad_request, rather than decoding it lossily), and NUL characters or unpaired
- * UTF-16 surrogates in any JSON string or key, path segment or query value (400
- * validation_error naming the place). Without it, such values reached the database and failed
- * there as 500s.
+ * Refuses text PostgreSQL cannot store, before any route sees it: NUL characters or unpaired
+ * UTF-16 surrogates in any JSON string or key of the body (read by `readBody`, which refuses
+ * bodies that are not UTF-8), path segment or query value (400 validation_error naming the
+ * place). Without it, such values reached the database and failed there as 500s.
  */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const MESSAGE = "must not contain NUL characters or unpaired UTF-16 surrogates";
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function unstorable(text: string): boolean {
   return text.includes("\u0000") || LONE_SURROGATE.test(text);
@@ -73,14 +71,9 @@ export const textGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   for (const [name, value] of url.searchParams) {
     if (unstorable(name) || unstorable(value)) refuse(`query.${name}`);
   }
-  if (c.req.raw.body !== null) {
-    const bytes = await c.req.arrayBuffer();
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw new HttpError(400, "bad_request", "request body is not valid UTF-8");
-    }
+  // The body, when there is one, was read and checked to be UTF-8 by `readBody`.
+  if (c.req.bodyCache.text !== undefined) {
+    const text = await c.req.text();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
