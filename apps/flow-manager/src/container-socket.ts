@@ -92,6 +92,11 @@ export class ContainerConnection {
       );
     }
     // Handed to the socket: a later write failure closes it, which fails every pending request.
+    // Messages sent in the same tick (many clients at once) leave in one writev.
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
     socket.write(line);
   }
 
