@@ -239,8 +239,12 @@ async function main() {
     // The audit log goes to a file, as in production (not through this process).
     const managerPort = await freePort();
     const logFile = join(socketRoot, "manager.log");
+    // FLOW_BENCH_MANAGER_NODE_ARGS: extra node flags for the manager, e.g. "--cpu-prof".
+    const managerNodeArgs = (process.env.FLOW_BENCH_MANAGER_NODE_ARGS ?? "")
+      .split(" ")
+      .filter(Boolean);
     const manager = tsx(
-      [join(root, "apps/flow-manager/src/main.ts")],
+      [...managerNodeArgs, join(root, "apps/flow-manager/src/main.ts")],
       {
         PORT: String(managerPort),
         FLOW_MANAGER_ID: `bench-${RUN_ID}`,

@@ -13,6 +13,7 @@
 //  3. command enqueue-to-delivery latency through the long poll (`?wait=30`), against the expected
 //     latency of a 30 s poll interval (the baseline: uniform phase, plus a measured poll round trip).
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "@dockflow/testkit";
@@ -34,14 +35,42 @@ const percentile = (sorted: number[], p: number) =>
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 const now = () => performance.now();
 
-async function call(path: string, token: string, body?: unknown): Promise<Response> {
-  return fetch(`${base}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+// The load generator shares the 2 cores with the master and PostgreSQL, so it uses node:http with
+// keep-alive rather than fetch (which costs several times more CPU per request).
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+interface Reply {
+  status: number;
+  json<T>(): T;
+}
+
+function call(path: string, token: string, body?: unknown): Promise<Reply> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${base}${path}`,
+      {
+        agent: keepAlive,
+        method: payload === undefined ? "GET" : "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload === undefined
+            ? {}
+            : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: response.statusCode ?? 0, json: <T>() => JSON.parse(text) as T });
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(payload);
   });
 }
 
@@ -56,7 +85,9 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
 
 async function main() {
   const database = await createTestDatabase("dockflow_bench_master");
-  const master = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  // BENCH_MASTER_NODE_ARGS: extra node flags for the master, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+  const nodeArgs = (process.env.BENCH_MASTER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const master = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: masterDir,
     env: {
       ...process.env,
@@ -89,16 +120,14 @@ async function main() {
       Array.from({ length: AGENTS }, (_, i) => i),
       CONCURRENCY,
       async (i) => {
-        const issued = (await (await call("/keys", ADMIN, { name: `bench-${i}` })).json()) as {
-          key: string;
-        };
+        const issued = (await call("/keys", ADMIN, { name: `bench-${i}` })).json<{ key: string }>();
         const registered = await call("/agents/register", issued.key, {
           display_name: `bench ${i}`,
           version: "2.0.0",
           mode: "standalone",
           node_info: { node_id: `bench-${i}` },
         });
-        const { agent_id } = (await registered.json()) as { agent_id: string };
+        const { agent_id } = registered.json<{ agent_id: string }>();
         agents.push({ id: agent_id, key: issued.key });
       },
     );
@@ -119,7 +148,6 @@ async function main() {
           event_id: `bench-${i}`,
           container: { name: "dockflare-agent-tunnel", status: "running" },
         });
-        await response.arrayBuffer();
         if (response.status !== 200) errors++;
       },
     );
@@ -144,8 +172,7 @@ async function main() {
         const sent = now();
         pending.push(
           call(`/agents/${agent.id}/events`, agent.key, { type: "heartbeat" }).then(
-            async (r) => {
-              await r.arrayBuffer();
+            (r) => {
               latencies.push(now() - sent);
               if (r.status !== 200) failed++;
             },
@@ -183,14 +210,14 @@ async function main() {
     const roundTrips: number[] = [];
     for (const agent of pollers.slice(0, 20)) {
       const t0 = now();
-      await (await call(`/agents/${agent.id}/commands`, agent.key)).arrayBuffer();
+      await call(`/agents/${agent.id}/commands`, agent.key);
       roundTrips.push(now() - t0);
     }
     roundTrips.sort((a, b) => a - b);
     for (let i = 0; i < DELIVERIES; i++) {
       const agent = pollers[i % pollers.length]!;
-      const poll = call(`/agents/${agent.id}/commands?wait=30`, agent.key).then(
-        (r) => r.json() as Promise<{ commands: { id: string }[] }>,
+      const poll = call(`/agents/${agent.id}/commands?wait=30`, agent.key).then((r) =>
+        r.json<{ commands: { id: string }[] }>(),
       );
       // Let the poll reach the master and wait there (it answers at once if anything is pending).
       await new Promise((r) => setTimeout(r, 20));
@@ -198,17 +225,15 @@ async function main() {
       const enqueued = await call(`/agents/${agent.id}/commands`, ADMIN, {
         commands: [{ action: "restart_tunnel", tunnel_id: "bench" }],
       });
-      const { commands } = (await enqueued.json()) as { commands: { id: string }[] };
+      const { commands } = enqueued.json<{ commands: { id: string }[] }>();
       const got = await poll;
       delivery.push(now() - sent);
       for (const command of got.commands) {
-        await (
-          await call(`/agents/${agent.id}/events`, agent.key, {
-            type: "command_result",
-            command_id: command.id,
-            success: true,
-          })
-        ).arrayBuffer();
+        await call(`/agents/${agent.id}/events`, agent.key, {
+          type: "command_result",
+          command_id: command.id,
+          success: true,
+        });
       }
       if (!got.commands.some((c) => c.id === commands[0]!.id))
         throw new Error("delivered the wrong command");
