@@ -3,7 +3,8 @@ import { openDatabase } from "../src/db/connect.ts";
 import { migrate } from "../src/db/migrations.ts";
 import { recordHeartbeat, upsertAgent } from "../src/db/repositories/agents.ts";
 import { claimCommands, insertCommands } from "../src/db/repositories/commands.ts";
-import { appendEvent, listEvents } from "../src/db/repositories/event-log.ts";
+import { appendEvent, appendTunnelStatuses, listEvents } from "../src/db/repositories/event-log.ts";
+import { ensureTunnelRow, getTunnel } from "../src/db/repositories/tunnels.ts";
 import { DATABASES, type TestDatabaseHandle, testDatabase } from "../src/testing/harness.ts";
 
 const at = new Date("2024-01-15T10:00:00.000Z");
@@ -51,6 +52,43 @@ describe.each(DATABASES)("storage (%s)", (choice) => {
       [null, { n: 1 }],
       [null, { n: 1 }],
     ]);
+  });
+
+  it("connector status reports are written as a batch, once per event_id", async () => {
+    await ensureTunnelRow(handle.db, "t1", "dockflow-t1", at);
+    const report = (agent_id: string, event_id: string | null, status: string, s = 0) => ({
+      agent_id,
+      event_id,
+      payload: { type: "tunnel_status", event_id, status, quote: `it's "${status}" {x}` },
+      created_at: later(s),
+      status,
+      version: `v-${status}`,
+    });
+    expect(await appendTunnelStatuses(handle.db, [report("t1", "s1", "running")])).toEqual([true]);
+    const answers = await appendTunnelStatuses(handle.db, [
+      report("t1", "s1", "exited", 1), // already logged
+      report("t1", "s2", "degraded", 2),
+      report("t1", "s2", "degraded", 3), // repeat inside the batch
+      report("t1", null, "restarting", 4),
+      report("t2", "s2", "running", 5), // another agent (no tunnel row): its own event_ids
+      report("t1", "s3", "stopped", 6), // the last new report of t1 in the batch wins
+      report("t1", "s1", "exited", 7), // already logged
+    ]);
+    expect(answers).toEqual([false, true, false, true, true, true, false]);
+    const tunnel = await getTunnel(handle.db, "t1");
+    expect(tunnel).toMatchObject({ connector_status: "stopped", connector_version: "v-stopped" });
+    expect(tunnel?.updated_at.toISOString()).toBe(later(6).toISOString());
+    const logged = await listEvents(handle.db, { type: "tunnel_status" });
+    expect(
+      logged.map((e) => [e.agent_id, e.event_id, (e.payload as { status: string }).status]),
+    ).toEqual([
+      ["t1", "s1", "running"],
+      ["t1", "s2", "degraded"],
+      ["t1", null, "restarting"],
+      ["t2", "s2", "running"],
+      ["t1", "s3", "stopped"],
+    ]);
+    expect(logged[0]?.payload).toMatchObject({ quote: `it's "running" {x}` });
   });
 
   it("a heartbeat says what the status was before, in one statement", async () => {

@@ -74,6 +74,32 @@ describe("POST /agents/{id}/events", () => {
     expect(log.map((e) => e.event_id)).toEqual(["ts-1", null]);
   });
 
+  it("tunnel_status sent concurrently (written in batches) is still applied once per event_id", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+    const answers = await Promise.all(
+      [...ids, ...ids, ...ids].map(async (event_id) => ({
+        event_id,
+        ...(await json<{ duplicate: boolean }>(
+          await post({
+            type: "tunnel_status",
+            event_id,
+            container: { name: "dockflare-agent-tunnel", status: "running" },
+          }),
+        )),
+      })),
+    );
+    for (const id of ids) {
+      expect(answers.filter((a) => a.event_id === id && !a.duplicate)).toHaveLength(1);
+    }
+    const log = await listEvents(t.master.db, { agentId: agent.agentId, type: "tunnel_status" });
+    expect(
+      log
+        .filter((e) => e.event_id?.startsWith("burst-"))
+        .map((e) => e.event_id)
+        .sort(),
+    ).toEqual([...ids].sort());
+  });
+
   it("reports labels it cannot use as warnings", async () => {
     const response = await post(
       startEvent("bad", { "dockflare.enable": "true", "dockflare.hostname": "bad host" }),

@@ -2,8 +2,13 @@ import type { AgentEvent, EventAccepted, LabelError } from "@dockflow/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { Batcher } from "../db/batcher.ts";
 import * as agents from "../db/repositories/agents.ts";
-import { appendEvent, appendTunnelStatus } from "../db/repositories/event-log.ts";
+import {
+  appendEvent,
+  appendTunnelStatuses,
+  type TunnelStatusEntry,
+} from "../db/repositories/event-log.ts";
 import type { Database } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
@@ -32,25 +37,30 @@ export interface EventServiceOptions {
  * `last_heartbeat`, and an offline -> online transition is logged.
  */
 export class EventService {
-  constructor(private readonly options: EventServiceOptions) {}
+  /** Connector status reports, the most frequent event after heartbeats, are group-committed. */
+  private readonly tunnelStatuses: Batcher<TunnelStatusEntry, boolean>;
+
+  constructor(private readonly options: EventServiceOptions) {
+    this.tunnelStatuses = new Batcher((entries) => appendTunnelStatuses(options.db, entries), {
+      maxBatch: 256,
+      maxInFlight: 2,
+    });
+  }
 
   async ingest(agentId: string, event: AgentEvent): Promise<z.infer<typeof EventAccepted>> {
     const { db, clock } = this.options;
     const at = clock();
     if (event.type === "heartbeat") return this.heartbeat(agentId, at);
     if (event.type === "tunnel_status") {
-      // One statement (no transaction): no rules change, so nothing else to do.
-      const fresh = await appendTunnelStatus(
-        db,
-        {
-          agent_id: agentId,
-          event_id: event.event_id,
-          type: event.type,
-          payload: event as unknown as Record<string, unknown>,
-          created_at: at,
-        },
-        { status: event.container.status, version: event.container.version ?? null },
-      );
+      // No rules change: written together with whatever other reports arrive meanwhile.
+      const fresh = await this.tunnelStatuses.submit({
+        agent_id: agentId,
+        event_id: event.event_id ?? null,
+        payload: event as unknown as Record<string, unknown>,
+        created_at: at,
+        status: event.container.status,
+        version: event.container.version ?? null,
+      });
       return { status: "accepted", duplicate: !fresh };
     }
 

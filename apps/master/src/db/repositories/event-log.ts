@@ -36,32 +36,64 @@ export async function appendEvent(db: Executor, entry: LogEntry): Promise<boolea
   return inserted !== undefined;
 }
 
+export interface TunnelStatusEntry {
+  agent_id: string;
+  event_id: string | null;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  status: string;
+  version: string | null;
+}
+
 /**
- * A connector status report (`tunnel_status`): appended to the event log and copied onto the
- * agent's tunnel row (if it has one) in one statement, which is atomic on its own, so the most
- * frequent event after heartbeats costs one round trip instead of a four-statement transaction.
- * Like `appendEvent`, `false` means the `event_id` was already recorded and nothing changed.
+ * Connector status reports (`tunnel_status`), any number at once: each is appended to the event
+ * log, and each agent's tunnel row (if it has one) takes the last new report of the batch, all in
+ * one statement (atomic on its own). An entry whose `event_id` is already logged, or appears
+ * earlier in the same batch, is a duplicate: `false` in its place of the answer, nothing changed.
  */
-export async function appendTunnelStatus(
+export async function appendTunnelStatuses(
   db: Executor,
-  entry: LogEntry & { agent_id: string },
-  connector: { status: string; version: string | null },
-): Promise<boolean> {
-  const result = await sql<{ fresh: boolean }>`
-    with logged as (
+  entries: TunnelStatusEntry[],
+): Promise<boolean[]> {
+  const key = (e: TunnelStatusEntry) => `${e.agent_id}\u0000${e.event_id}`;
+  // A repeat of an event_id earlier in this batch: only the first occurrence goes to the database.
+  const seen = new Set<string>();
+  const repeat = entries.map((e) => {
+    if (e.event_id === null) return false;
+    if (seen.has(key(e))) return true;
+    seen.add(key(e));
+    return false;
+  });
+  const unique = entries.filter((_, i) => !repeat[i]);
+  const column = <T>(pick: (e: TunnelStatusEntry) => T) => unique.map(pick);
+  const result = await sql<{ agent_id: string; event_id: string }>`
+    with input as (
+      select * from unnest(
+        ${column((e) => e.agent_id)}::text[], ${column((e) => e.event_id)}::text[],
+        ${column((e) => JSON.stringify(e.payload))}::text[],
+        ${column((e) => e.created_at.toISOString())}::timestamptz[],
+        ${column((e) => e.status)}::text[], ${column((e) => e.version)}::text[]
+      ) with ordinality as i(agent_id, event_id, payload, created_at, status, version, ord)
+    ), logged as (
       insert into event_log (agent_id, event_id, type, payload, created_at)
-      values (${entry.agent_id}, ${entry.event_id ?? null}, ${entry.type},
-        ${JSON.stringify(entry.payload)}, ${entry.created_at})
+      select agent_id, event_id, 'tunnel_status', payload::jsonb, created_at from input order by ord
       on conflict (agent_id, event_id) where event_id is not null do nothing
-      returning id
+      returning agent_id, event_id
+    ), latest as (
+      select distinct on (i.agent_id) i.agent_id, i.status, i.version, i.created_at
+      from input i
+      where i.event_id is null
+        or exists (select from logged l where l.agent_id = i.agent_id and l.event_id = i.event_id)
+      order by i.agent_id, i.ord desc
     ), updated as (
-      update tunnels set connector_status = ${connector.status},
-        connector_version = ${connector.version}, updated_at = ${entry.created_at}
-      where agent_id = ${entry.agent_id} and exists (select from logged)
-      returning agent_id
+      update tunnels t set connector_status = latest.status,
+        connector_version = latest.version, updated_at = latest.created_at
+      from latest where t.agent_id = latest.agent_id
+      returning t.agent_id
     )
-    select exists (select from logged) as fresh`.execute(db);
-  return result.rows[0]?.fresh === true;
+    select agent_id, event_id from logged where event_id is not null`.execute(db);
+  const fresh = new Set(result.rows.map((r) => `${r.agent_id}\u0000${r.event_id}`));
+  return entries.map((e, i) => e.event_id === null || (!repeat[i] && fresh.has(key(e))));
 }
 
 export function listEvents(db: Executor, filter: { agentId?: string; type?: string } = {}) {
