@@ -6,10 +6,11 @@
 // The master runs as its own process (`tsx apps/master/src/main.ts`, Cloudflare stand-in in
 // process); this process is the load generator. Three measurements:
 //  1. events ingested per second (tunnel_status events with unique event_ids: each one is an
-//     event-log insert + a tunnel update in one transaction), closed loop, CONCURRENCY in flight;
+//     event-log insert + a tunnel update, group-committed), closed loop, CONCURRENCY in flight;
 //  2. 10,000 agents heartbeating every 30 s: open loop, heartbeats evenly spaced at the real
 //     aggregate rate (10,000 / 30 s = 333/s) for 30 s, then at a third of it; with BENCH_AGENTS below
 //     10,000 the schedule is compressed (each agent heartbeats more often, same aggregate rate);
+//     then the same for status reports (empty: a node without labelled containers);
 //  3. command enqueue-to-delivery latency through the long poll (`?wait=30`), against the expected
 //     latency of a 30 s poll interval (the baseline: uniform phase, plus a measured poll round trip).
 import { spawn } from "node:child_process";
@@ -157,8 +158,13 @@ async function main() {
       `events: ${EVENTS} in ${eventsSeconds.toFixed(1)} s = ${eventsPerSecond.toFixed(0)} events/s (${CONCURRENCY} in flight, ${errors} errors; aim >= 2000: ${(eventsPerSecond / 2000).toFixed(2)}x)`,
     );
 
-    // 2. Heartbeats, open loop.
-    const heartbeats = async (label: string, spreadMs: number, rounds: number) => {
+    // 2. Heartbeats (and status reports), open loop.
+    const heartbeats = async (
+      label: string,
+      spreadMs: number,
+      rounds: number,
+      event: unknown = { type: "heartbeat" },
+    ) => {
       const latencies: number[] = [];
       let failed = 0;
       const start = now();
@@ -171,7 +177,7 @@ async function main() {
         const agent = agents[n % agents.length]!;
         const sent = now();
         pending.push(
-          call(`/agents/${agent.id}/events`, agent.key, { type: "heartbeat" }).then(
+          call(`/agents/${agent.id}/events`, agent.key, event).then(
             (r) => {
               latencies.push(now() - sent);
               if (r.status !== 200) failed++;
@@ -186,7 +192,7 @@ async function main() {
       latencies.sort((a, b) => a - b);
       const rate = (agents.length / spreadMs) * 1000;
       console.log(
-        `heartbeats ${label}: ${total} at ${rate.toFixed(0)}/s, p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(latencies.at(-1) ?? 0)}, errors ${failed}`,
+        `${label}: ${total} at ${rate.toFixed(0)}/s, p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(latencies.at(-1) ?? 0)}, errors ${failed}`,
       );
       return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed };
     };
@@ -195,14 +201,22 @@ async function main() {
     // heartbeats every AGENTS / 333 s. One phase lasts 30 s.
     const realRate = 10_000 / 30;
     const real = await heartbeats(
-      `at the rate of 10,000 agents every 30 s (${agents.length} agents, period ${((agents.length / realRate) * 1000).toFixed(0)} ms, 30 s)`,
+      `heartbeats at the rate of 10,000 agents every 30 s (${agents.length} agents, period ${((agents.length / realRate) * 1000).toFixed(0)} ms, 30 s)`,
       (agents.length / realRate) * 1000,
       Math.max(1, Math.round(30 / (agents.length / realRate))),
     );
     const third = await heartbeats(
-      `at a third of that rate (30 s)`,
+      `heartbeats at a third of that rate (30 s)`,
       ((3 * agents.length) / realRate) * 1000,
       Math.max(1, Math.round(30 / ((3 * agents.length) / realRate))),
+    );
+    // Every agent also sends a status report every 30 s (REPORT_INTERVAL_SECONDS); here with no
+    // labelled containers (the common case for most nodes), at the same aggregate rate.
+    const reports = await heartbeats(
+      `status reports at the heartbeat rate (empty, 30 s)`,
+      (agents.length / realRate) * 1000,
+      Math.max(1, Math.round(30 / (agents.length / realRate))),
+      { type: "status_report", container: { containers: [] } },
     );
     // 3. Enqueue-to-delivery latency through the long poll.
     const pollers = agents.slice(0, 50);
@@ -257,6 +271,9 @@ async function main() {
         heartbeat_errors: real.failed,
         heartbeat_third_rate_p50_ms: Number(third.p50.toFixed(1)),
         heartbeat_third_rate_p99_ms: Number(third.p99.toFixed(1)),
+        status_report_p50_ms: Number(reports.p50.toFixed(1)),
+        status_report_p99_ms: Number(reports.p99.toFixed(1)),
+        status_report_errors: reports.failed,
         delivery_p50_ms: Number(p50.toFixed(1)),
         delivery_p99_ms: Number(p99.toFixed(1)),
         baseline_p50_ms: Math.round(baseline50),
