@@ -12,12 +12,11 @@ try {
   process.exit(2);
 }
 // Audit lines (two per relayed message) are buffered and written 4 KiB at a time, or every
-// 250 ms when traffic is light, off the event loop; what is buffered is written out on exit (also
+// 250 ms when traffic is light, off the event loop; pino writes out what is buffered on exit (also
 // after an uncaught exception; only a SIGKILL can lose the last 250 ms). One write per line cost
 // the relay path about a tenth of its time.
 const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
 setInterval(() => destination.flush(), 250).unref();
-process.on("exit", () => destination.flushSync());
 const log = pino({ name: "flow-manager", level: config.logLevel }, destination);
 const manager = await startFlowManager(config, { logger: log });
 
