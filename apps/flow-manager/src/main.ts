@@ -26,6 +26,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    // Out now, not at the next 250 ms flush: a supervisor may not wait for the close below.
+    log.flush();
     manager.close().then(
       () => log.flush(() => process.exit(0)),
       (error) => {
