@@ -14,6 +14,12 @@ export interface DiscoverySink {
  */
 export class Discovery {
   private readonly known = new Map<string, Workload>();
+  /**
+   * Workloads an engine event said stopped. The engine's container list can lag its events, so a
+   * re-list right after a stop may still show one as running: it is reported started again only
+   * once an inspect confirms it runs (until a start event, or a re-list without it).
+   */
+  private readonly stoppedByEvent = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -34,6 +40,7 @@ export class Discovery {
       if (!change) return;
       if (change.kind === "resync") return this.resyncNow();
       if (change.kind === "start") {
+        this.stoppedByEvent.delete(change.workload.id);
         if (this.known.has(change.workload.id)) return;
         this.known.set(change.workload.id, change.workload);
         this.sink.started(change.workload);
@@ -42,6 +49,7 @@ export class Discovery {
       const workload = this.known.get(change.id);
       if (!workload) return;
       this.known.delete(change.id);
+      this.stoppedByEvent.add(change.id);
       this.sink.stopped(workload, change.status);
     });
   }
@@ -62,8 +70,14 @@ export class Discovery {
 
   private async resyncNow(): Promise<void> {
     const current = await this.manager.listWorkloads();
+    const listed = new Set(current.map((w) => w.id));
+    for (const id of this.stoppedByEvent) if (!listed.has(id)) this.stoppedByEvent.delete(id);
     const seen = new Set<string>();
     for (const workload of current) {
+      if (this.stoppedByEvent.has(workload.id)) {
+        if (!(await this.manager.isRunning(workload.id))) continue;
+        this.stoppedByEvent.delete(workload.id);
+      }
       seen.add(workload.id);
       const before = this.known.get(workload.id);
       this.known.set(workload.id, workload);

@@ -165,4 +165,57 @@ describe("discovery", () => {
     for (let i = 0; i < 4; i++) await discovery.resync();
     expect(started).toEqual(["c1"]);
   });
+
+  it("does not report a stopped workload started again when the engine's list lags its events", async () => {
+    const { Discovery } = await import("../src/discovery.ts");
+    const web = {
+      id: "c1",
+      name: "web",
+      labels: { "dockflare.enable": "true" },
+      status: "running",
+    };
+    let listed = [web];
+    let running = false;
+    let inspects = 0;
+    const manager = {
+      listWorkloads: async () => listed,
+      isRunning: async () => {
+        inspects++;
+        return running;
+      },
+      interpret: async (event: { Action: string }) =>
+        event.Action === "start"
+          ? { kind: "start", workload: web }
+          : { kind: "stop", id: "c1", status: "exited" },
+    } as unknown as ConstructorParameters<typeof Discovery>[0];
+    const seen: string[] = [];
+    const discovery = new Discovery(
+      manager,
+      { started: (w) => seen.push(`start ${w.id}`), stopped: (w) => seen.push(`stop ${w.id}`) },
+      pino({ level: "silent" }),
+    );
+    const event = (Action: string) =>
+      discovery.handleEvent({ Type: "container", Action, Actor: { ID: "c1" } } as never);
+    event("start");
+    event("die");
+    // The list still shows the container as running just after its die event (seen in CI).
+    await discovery.resync();
+    expect(seen).toEqual(["start c1", "stop c1"]);
+    expect(inspects).toBe(1);
+    // It really runs again (its start event lost): the inspect confirms and it is reported.
+    running = true;
+    await discovery.resync();
+    expect(seen).toEqual(["start c1", "stop c1", "start c1"]);
+    // Once known and listed, no more inspects.
+    await discovery.resync();
+    expect(inspects).toBe(2);
+    // A stop, then a list without it: nothing more to confirm later.
+    event("die");
+    listed = [];
+    await discovery.resync();
+    listed = [web];
+    await discovery.resync();
+    expect(inspects).toBe(2);
+    expect(seen).toEqual(["start c1", "stop c1", "start c1", "stop c1", "start c1"]);
+  });
 });

@@ -1,4 +1,5 @@
 import type { AgentMode, ReportedContainer } from "@dockflow/protocol";
+import type Docker from "dockerode";
 import type { z } from "zod";
 import type { DockerEvent } from "./events.ts";
 
@@ -46,6 +47,8 @@ export interface DockerManager {
   readonly eventFilters: Record<string, string[]>;
   /** Everything enabled (and in scope) that runs on this node now. */
   listWorkloads(): Promise<Workload[]>;
+  /** Whether the workload's container runs now (inspect: authoritative, unlike the list). */
+  isRunning(id: string): Promise<boolean>;
   /** Interprets an engine event for discovery; undefined when it is irrelevant. */
   interpret(event: DockerEvent): Promise<WorkloadChange | undefined>;
   /** True when the event concerns the connector named `name`. */
@@ -78,6 +81,17 @@ export function inScope(labels: Record<string, string>, scopeLabel: string | und
 
 export function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 404;
+}
+
+/** Whether a container runs now, from its inspect (a removed one does not). */
+export async function containerRunning(docker: Docker, id: string): Promise<boolean> {
+  try {
+    const info = (await docker.getContainer(id).inspect()) as { State?: { Running?: boolean } };
+    return info.State?.Running === true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }
 
 /** Drops a pinned digest (`image:tag@sha256:...`) for comparisons. */

@@ -4,6 +4,7 @@ import type { DockerEvent } from "./events.ts";
 import {
   type ConnectorInfo,
   type ConnectorSpec,
+  containerRunning,
   type DockerManager,
   imageWithoutDigest,
   inScope,
@@ -62,6 +63,10 @@ export class StandaloneDockerManager implements DockerManager {
         status: "running",
         image: c.Image,
       }));
+  }
+
+  isRunning(id: string): Promise<boolean> {
+    return containerRunning(this.docker, id);
   }
 
   async interpret(event: DockerEvent): Promise<WorkloadChange | undefined> {

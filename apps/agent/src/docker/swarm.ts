@@ -4,6 +4,7 @@ import type { DockerEvent } from "./events.ts";
 import {
   type ConnectorInfo,
   type ConnectorSpec,
+  containerRunning,
   type DockerManager,
   imageWithoutDigest,
   inScope,
@@ -121,6 +122,10 @@ export class SwarmDockerManager implements DockerManager {
       });
     }
     return workloads;
+  }
+
+  isRunning(id: string): Promise<boolean> {
+    return containerRunning(this.docker, id);
   }
 
   async interpret(event: DockerEvent): Promise<WorkloadChange | undefined> {
