@@ -1,9 +1,10 @@
-import { removeLabelled, testLabels, waitFor } from "@dockflow/testkit";
+import { removeLabelled, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAgent } from "../src/index.ts";
 import {
   agentEnv,
   type LogCapture,
+  runLabelled as runLabelledWorkload,
   startTestAgent,
   tempDataDir,
   uniqueNames,
@@ -12,7 +13,6 @@ import { ThrowawayEngine } from "./helpers/engine.ts";
 import { FakeMaster } from "./helpers/fake-master.ts";
 
 const names = uniqueNames("engine");
-const [scopeKey, scopeValue] = names.scopeLabel.split("=") as [string, string];
 
 describe("engine restart", () => {
   const engine = new ThrowawayEngine();
@@ -21,22 +21,16 @@ describe("engine restart", () => {
   let agent: RunningAgent;
   let logs: LogCapture;
 
-  const runLabelled = async (name: string, restart: "always" | "no") => {
-    const container = await engine.docker.createContainer({
+  const runLabelled = (name: string, restart: "always" | "no") =>
+    runLabelledWorkload(
+      engine.docker,
+      names.scopeLabel,
       name,
-      Image: "dockflow-base/busybox:local",
-      Cmd: ["sleep", "3600"],
-      Labels: testLabels({
-        [scopeKey]: scopeValue,
-        "dockflare.enable": "true",
-        "dockflare.domain": `${name}.example.com`,
-        "dockflare.port": "80",
-      }),
-      HostConfig: { Init: true, RestartPolicy: { Name: restart } },
-    });
-    await container.start();
-    return container;
-  };
+      { "dockflare.port": "80" },
+      {
+        RestartPolicy: { Name: restart },
+      },
+    );
   const health = async () =>
     (await (await fetch(`${agent.healthUrl}/readyz`)).json()) as {
       engine_reachable: boolean;

@@ -6,9 +6,9 @@ import {
   createTestDatabase,
   dockerFor,
   removeLabelled,
+  runLabelledContainer,
   TEST_LABEL,
   type TestDatabase,
-  testLabels,
   testRunId,
   waitFor,
 } from "@dockflow/testkit";
@@ -44,22 +44,14 @@ const SCOPE = `dockflow.rel-e2e=${id}`;
 const CONNECTOR = `dockflow-rel-connector-${id}`;
 const NETWORK = `dockflow-rel-net-${id}`;
 
-async function runLabelled(name: string, hostname: string) {
+function runLabelled(name: string, hostname: string) {
   const [scopeKey, scopeValue] = SCOPE.split("=") as [string, string];
-  const container = await docker.createContainer({
-    name,
-    Image: "dockflow-base/busybox:local",
-    Cmd: ["sleep", "3600"],
-    Labels: testLabels({
-      [scopeKey]: scopeValue,
-      "dockflare.enable": "true",
-      "dockflare.hostname": hostname,
-      "dockflare.port": "8080",
-    }),
-    HostConfig: { Init: true },
+  return runLabelledContainer(docker, name, {
+    [scopeKey]: scopeValue,
+    "dockflare.enable": "true",
+    "dockflare.hostname": hostname,
+    "dockflare.port": "8080",
   });
-  await container.start();
-  return container;
 }
 
 describe("master and agent end to end: kills, outage, secrets", () => {

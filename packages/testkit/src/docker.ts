@@ -11,6 +11,27 @@ export function testLabels(extra: Record<string, string> = {}): Record<string, s
   return { [TEST_LABEL]: testRunId, ...extra };
 }
 
+/**
+ * Creates and starts a long-running busybox container carrying `labels` and this run's test label
+ * (the workload of discovery tests); `hostConfig` adds to `{ Init: true }`.
+ */
+export async function runLabelledContainer(
+  docker: Docker,
+  name: string,
+  labels: Record<string, string>,
+  hostConfig: Docker.HostConfig = {},
+): Promise<Docker.Container> {
+  const container = await docker.createContainer({
+    name,
+    Image: "dockflow-base/busybox:local",
+    Cmd: ["sleep", "3600"],
+    Labels: testLabels(labels),
+    HostConfig: { Init: true, ...hostConfig },
+  });
+  await container.start();
+  return container;
+}
+
 /** A dockerode client for `host` (`unix:///path` or `tcp://host:port`), else DOCKER_HOST / the default socket. */
 export function dockerFor(host: string | undefined = process.env.DOCKER_HOST): Docker {
   if (!host) return new Docker();

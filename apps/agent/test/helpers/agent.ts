@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { TEST_LABEL, testLabels, testRunId } from "@dockflow/testkit";
+import { runLabelledContainer, TEST_LABEL, testRunId } from "@dockflow/testkit";
 import type Docker from "dockerode";
 import pino from "pino";
 import { type RunningAgent, startAgent } from "../../src/index.ts";
@@ -54,28 +54,26 @@ export function uniqueNames(tag: string) {
  * Starts a container labelled as in seed 2.1 (`dockflare.domain` = `<name>.example.com`,
  * `dockflare.port` 8080) inside the discovery scope `scopeLabel`; `extra` labels override.
  */
-export async function runLabelled(
+export function runLabelled(
   docker: Docker,
   scopeLabel: string,
   name: string,
   extra: Record<string, string> = {},
+  hostConfig: Docker.HostConfig = {},
 ) {
   const [scopeKey, scopeValue] = scopeLabel.split("=") as [string, string];
-  const container = await docker.createContainer({
+  return runLabelledContainer(
+    docker,
     name,
-    Image: "dockflow-base/busybox:local",
-    Cmd: ["sleep", "3600"],
-    Labels: testLabels({
+    {
       [scopeKey]: scopeValue,
       "dockflare.enable": "true",
       "dockflare.domain": `${name}.example.com`,
       "dockflare.port": "8080",
       ...extra,
-    }),
-    HostConfig: { Init: true },
-  });
-  await container.start();
-  return container;
+    },
+    hostConfig,
+  );
 }
 
 export async function tempDataDir(): Promise<{ path: string; remove(): Promise<void> }> {
