@@ -10,13 +10,13 @@ import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/in
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
+import { createLocalNotifier, createPostgresNotifier } from "./db/notifier.ts";
 import type { Database } from "./db/schema.ts";
 import { createApp } from "./http/app.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import type { MasterApp } from "./http/types.ts";
 import { createLogger } from "./logger.ts";
 import { CommandQueue } from "./queue/command-queue.ts";
-import { createLocalNotifier, createPostgresNotifier } from "./queue/notifier.ts";
 import { AgentService } from "./services/agents.ts";
 import { EventService } from "./services/events.ts";
 import { KeyService } from "./services/keys.ts";

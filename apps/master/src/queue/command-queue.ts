@@ -1,14 +1,14 @@
 import type { Command, CommandInput } from "@dockflow/protocol";
 import type { Kysely } from "kysely";
 import { randomId } from "../auth/secrets.ts";
+import type { DatabaseNotifier } from "../db/notifier.ts";
 import * as commands from "../db/repositories/commands.ts";
 import type { Executor } from "../db/repositories/executor.ts";
 import type { CommandRow, Database } from "../db/schema.ts";
-import type { CommandNotifier } from "./notifier.ts";
 
 export interface CommandQueueOptions {
   db: Kysely<Database>;
-  notifier: CommandNotifier;
+  notifier: DatabaseNotifier;
   clock: () => Date;
   visibilityTimeoutMs: number;
   /** Most commands handed out by one poll. */

@@ -2,8 +2,8 @@ import { EventEmitter } from "node:events";
 import { sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
-import { KEYS_CHANNEL } from "../db/migrations.ts";
-import type { Executor } from "../db/repositories/executor.ts";
+import { KEYS_CHANNEL } from "./migrations.ts";
+import type { Executor } from "./repositories/executor.ts";
 
 const CHANNEL = "dockflow_commands";
 
@@ -12,7 +12,7 @@ const CHANNEL = "dockflow_commands";
  * changed. On PostgreSQL it is `LISTEN/NOTIFY`, so a command queued (or a key revoked) through one
  * master or the CLI reaches every master; on PGlite (one process) it is an in-process signal.
  */
-export interface CommandNotifier {
+export interface DatabaseNotifier {
   /** Inside the enqueuing transaction (PostgreSQL delivers NOTIFY at commit). */
   notifyInTransaction(tx: Executor, agentIds: string[]): Promise<void>;
   /** After the enqueuing transaction committed. */
@@ -42,7 +42,7 @@ class Listeners {
   }
 }
 
-export function createLocalNotifier(): CommandNotifier {
+export function createLocalNotifier(): DatabaseNotifier {
   const listeners = new Listeners();
   return {
     async notifyInTransaction() {},
@@ -58,7 +58,7 @@ export function createLocalNotifier(): CommandNotifier {
   };
 }
 
-export function createPostgresNotifier(url: string, logger: Logger): CommandNotifier {
+export function createPostgresNotifier(url: string, logger: Logger): DatabaseNotifier {
   const listeners = new Listeners();
   const keyListeners: (() => void)[] = [];
   const keysChanged = () => {
@@ -77,7 +77,7 @@ export function createPostgresNotifier(url: string, logger: Logger): CommandNoti
       if (message.channel === KEYS_CHANNEL) keysChanged();
     });
     c.on("error", (error) => {
-      logger.warn({ err: { message: error.message } }, "command notifier connection lost");
+      logger.warn({ err: { message: error.message } }, "notifier connection lost");
       reconnect(c);
     });
     c.on("end", () => reconnect(c));
@@ -97,7 +97,7 @@ export function createPostgresNotifier(url: string, logger: Logger): CommandNoti
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       connect().catch((error: Error) => {
-        logger.warn({ err: { message: error.message } }, "command notifier reconnect failed");
+        logger.warn({ err: { message: error.message } }, "notifier reconnect failed");
         if (client) reconnect(client);
       });
     }, delay);
