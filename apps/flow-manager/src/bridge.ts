@@ -15,12 +15,14 @@ import type { ActivityLog } from "./activity-log.ts";
 import { tokenAuth } from "./auth.ts";
 import type { ClientRegistry } from "./clients.ts";
 import { errorBody, FlowError } from "./errors.ts";
-import type { FlowService, RequestContext } from "./service.ts";
+import type { Operations, RequestContext } from "./service.ts";
 
 export interface BridgeOptions {
   token: string | undefined;
   maxPayloadBytes: number;
   serverVersion: string;
+  /** Called once a client has gone (its exec sessions end). */
+  onDisconnect: (clientId: string) => void;
 }
 
 type AnyAck = (response: unknown) => void;
@@ -32,7 +34,7 @@ type AnyAck = (response: unknown) => void;
  */
 export function attachBridge(
   http: HttpServer,
-  service: FlowService,
+  handlers: Operations,
   clients: ClientRegistry,
   activity: ActivityLog,
   options: BridgeOptions,
@@ -76,6 +78,7 @@ export function attachBridge(
     });
     socket.on("disconnect", (reason) => {
       clients.remove(socket.id);
+      options.onDisconnect(socket.id);
       log.info({ client_id: socket.id, reason }, "client disconnected");
     });
   });
@@ -93,7 +96,7 @@ export function attachBridge(
     try {
       const parsed = validate(op, raw === undefined ? {} : raw, options.maxPayloadBytes);
       // biome-ignore lint/suspicious/noExplicitAny: each op's handler takes its own parsed type
-      const handler = service[op] as (req: any, ctx: RequestContext) => Promise<object>;
+      const handler = handlers[op] as (req: any, ctx: RequestContext) => Promise<object>;
       const result = await handler(parsed, ctx);
       const payload = { ...(requestId ? { request_id: requestId } : {}), ...result };
       // biome-ignore lint/suspicious/noExplicitAny: the reply event matches the op by construction

@@ -29,6 +29,10 @@ export class ClientRegistry {
     for (const set of this.owners.values()) set.delete(clientId);
   }
 
+  has(clientId: string): boolean {
+    return this.clients.has(clientId);
+  }
+
   get count(): number {
     return this.clients.size;
   }

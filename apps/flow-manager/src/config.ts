@@ -9,6 +9,10 @@ function isLoopback(host: string): boolean {
 
 const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const Percent = z.coerce.number().positive().max(10_000);
+const Flag = z
+  .enum(["true", "false", "1", "0"])
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
 
 /** `k=v,k=v` (or JSON object) into a string map. */
 const LabelList = z
@@ -67,10 +71,10 @@ const Env = z.object({
   FLOW_STATUS_HISTORY_SIZE: Int(1, 10_000).default(50),
   FLOW_RECOVERY_RESET_MS: Int(0, 86_400_000).default(60_000),
   FLOW_DEFAULT_LABELS: LabelList.default({}),
-  FLOW_LIVE_MESSAGE_ACTIVITY: z
-    .enum(["true", "false", "1", "0"])
-    .default("false")
-    .transform((v) => v === "true" || v === "1"),
+  FLOW_LIVE_MESSAGE_ACTIVITY: Flag,
+  FLOW_EXEC_ENABLED: Flag,
+  FLOW_EXEC_MAX_SESSIONS_PER_CLIENT: Int(1, 1000).default(4),
+  FLOW_EXEC_MAX_SESSIONS: Int(1, 10_000).default(32),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
@@ -136,6 +140,11 @@ export const Config = Env.transform((env, ctx) => {
     recoveryResetMs: env.FLOW_RECOVERY_RESET_MS,
     defaultLabels: env.FLOW_DEFAULT_LABELS,
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
+    exec: {
+      enabled: env.FLOW_EXEC_ENABLED,
+      maxSessionsPerClient: env.FLOW_EXEC_MAX_SESSIONS_PER_CLIENT,
+      maxSessions: env.FLOW_EXEC_MAX_SESSIONS,
+    },
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };

@@ -16,6 +16,12 @@ export {
   FlowTimeoutError,
   isFlowError,
 } from "./flow/errors.ts";
+export type {
+  FlowExecCallOptions,
+  FlowExecOptions,
+  FlowExecOutput,
+  FlowExecSession,
+} from "./flow/exec.ts";
 export * from "./generated/flow-events.ts";
 export * from "./generated/master-api.ts";
 export {

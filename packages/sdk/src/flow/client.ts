@@ -13,6 +13,7 @@ import {
   type MessageReceived,
 } from "../generated/flow-events.ts";
 import { FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError } from "./errors.ts";
+import { type FlowExecOptions, type FlowExecSession, startExec } from "./exec.ts";
 
 /** Socket.IO's reconnection settings (on by default: unlimited attempts, 1 s to 5 s apart). */
 export interface FlowReconnectionOptions {
@@ -99,6 +100,12 @@ export interface FlowClient extends FlowRequestMethods<FlowCallOptions> {
     message: FlowMessage,
     options?: FlowRequestOptions,
   ): Promise<MessageReceived>;
+  /**
+   * Starts an exec session in a running container (the manager must run with
+   * FLOW_EXEC_ENABLED=true): a shell by default, or `cmd`; with `tty`, a terminal to resize.
+   * Resolves once `exec_started` arrived; rejects with a `FlowError` as `execStart` does.
+   */
+  exec(containerId: string, options?: FlowExecOptions): Promise<FlowExecSession>;
   /** Adds a listener; returns a function that removes it. */
   on<E extends FlowClientEventName>(event: E, listener: FlowClientEvents[E]): () => void;
   /** Adds a listener called at most once; returns a function that removes it. */
@@ -410,6 +417,7 @@ export function createFlowClient(url: string, options: FlowClientOptions = {}): 
     ready,
     call,
     request,
+    exec: (containerId, execOptions) => startExec(socket, call, containerId, execOptions),
     on(event, listener) {
       // biome-ignore lint/suspicious/noExplicitAny: the emitter's own typing is per-socket
       (target(event) as any).on(event, listener);

@@ -18,7 +18,7 @@ export interface ActivityLogHistory {
   entries: ActivityLog[];
 }
 
-export type ActivityType = "container_created" | "container_started" | "container_stopped" | "container_restarted" | "container_updated" | "container_deleted" | "message_sent" | "message_received" | "image_pull" | "status_changed" | "container_crashed" | "crash_recovery" | "health_warning" | "error";
+export type ActivityType = "container_created" | "container_started" | "container_stopped" | "container_restarted" | "container_updated" | "container_deleted" | "message_sent" | "message_received" | "image_pull" | "status_changed" | "container_crashed" | "crash_recovery" | "health_warning" | "exec_started" | "exec_ended" | "error";
 
 export interface Connected {
   message: string;
@@ -206,6 +206,106 @@ export interface ErrorDetails {
 
 export type ErrorType = "image_not_found" | "container_not_found" | "docker_api_error" | "socket_error" | "socket_timeout_error" | "socket_connection_error" | "validation_error" | "system_error";
 
+export type ExecCloseAck = {
+  ok: true;
+  data: ExecClosed;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecClosed {
+  request_id?: RequestId;
+  session_id: string;
+}
+
+export interface ExecCloseRequest {
+  request_id?: RequestId;
+  session_id: string;
+}
+
+export interface ExecEnded {
+  session_id: string;
+  container_id: string;
+  exit_code: number | null;
+  reason: "exited" | "closed";
+}
+
+export type ExecInputAck = {
+  ok: true;
+  data: ExecInputWritten;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecInputRequest {
+  request_id?: RequestId;
+  session_id: string;
+  data: string;
+  encoding?: "utf8" | "base64";
+}
+
+export interface ExecInputWritten {
+  request_id?: RequestId;
+  session_id: string;
+  bytes: number;
+}
+
+export interface ExecOutput {
+  session_id: string;
+  stream: "stdout" | "stderr";
+  data: string;
+}
+
+export type ExecResizeAck = {
+  ok: true;
+  data: ExecResized;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecResized {
+  request_id?: RequestId;
+  session_id: string;
+  cols: number;
+  rows: number;
+}
+
+export interface ExecResizeRequest {
+  request_id?: RequestId;
+  session_id: string;
+  cols: number;
+  rows: number;
+}
+
+export type ExecStartAck = {
+  ok: true;
+  data: ExecStarted;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecStarted {
+  request_id?: RequestId;
+  session_id: string;
+  container_id: string;
+  cmd: string[];
+  tty: boolean;
+}
+
+export interface ExecStartRequest {
+  request_id?: RequestId;
+  container_id: string;
+  cmd?: string[];
+  tty?: boolean;
+  cols?: number;
+  rows?: number;
+  env?: Record<string, string>;
+}
+
 export interface FlowMessage {
   command: string;
   data?: unknown;
@@ -274,7 +374,7 @@ export interface MessageSent {
   message_id: string;
 }
 
-export type Operation = "create_container" | "start_container" | "stop_container" | "restart_container" | "update_container" | "delete_container" | "send_message" | "get_container_status" | "list_containers" | "get_activity_log";
+export type Operation = "create_container" | "start_container" | "stop_container" | "restart_container" | "update_container" | "delete_container" | "send_message" | "get_container_status" | "list_containers" | "get_activity_log" | "exec_start" | "exec_input" | "exec_resize" | "exec_close";
 
 export type RequestId = string;
 
@@ -404,6 +504,14 @@ export interface FlowRequests {
   list_containers: ListContainersRequest;
   /** Recent activity log entries kept by the manager. */
   get_activity_log: GetActivityLogRequest;
+  /** Start an exec session (default `/bin/sh`) in a running container; only this client sees and drives it. Needs FLOW_EXEC_ENABLED on the manager. */
+  exec_start: ExecStartRequest;
+  /** Write to an exec session's standard input: `data` is UTF-8 text, or base64 with `encoding: "base64"`. */
+  exec_input: ExecInputRequest;
+  /** Resize an exec session's terminal (sessions started with `tty`). */
+  exec_resize: ExecResizeRequest;
+  /** End an exec session: SIGHUP, then SIGKILL after a grace period; `exec_ended` follows. */
+  exec_close: ExecCloseRequest;
 }
 
 /** Request event name to the name of the event that answers it. */
@@ -418,6 +526,10 @@ export interface FlowReplyEvents {
   get_container_status: "container_status";
   list_containers: "container_list";
   get_activity_log: "activity_log_history";
+  exec_start: "exec_started";
+  exec_input: "exec_input_written";
+  exec_resize: "exec_resized";
+  exec_close: "exec_closed";
 }
 
 /** Request event name to the reply's payload (what an awaited call resolves with). */
@@ -432,6 +544,10 @@ export interface FlowReplies {
   get_container_status: ContainerStatus;
   list_containers: ContainerList;
   get_activity_log: ActivityLogHistory;
+  exec_start: ExecStarted;
+  exec_input: ExecInputWritten;
+  exec_resize: ExecResized;
+  exec_close: ExecClosed;
 }
 
 /** Request event name to the acknowledgement its callback receives. */
@@ -446,6 +562,10 @@ export interface FlowAcks {
   get_container_status: GetContainerStatusAck;
   list_containers: ListContainersAck;
   get_activity_log: GetActivityLogAck;
+  exec_start: ExecStartAck;
+  exec_input: ExecInputAck;
+  exec_resize: ExecResizeAck;
+  exec_close: ExecCloseAck;
 }
 
 /** Server-to-client event name to its payload (replies and pushes). */
@@ -484,12 +604,24 @@ export interface FlowServerEvents {
   container_status_update: ContainerStatusUpdate;
   /** Push: one activity log entry. */
   activity_log: ActivityLog;
+  /** Reply to `exec_start`: the session id; output follows as `exec_output`. */
+  exec_started: ExecStarted;
+  /** Reply to `exec_input`: how many bytes were written. */
+  exec_input_written: ExecInputWritten;
+  /** Reply to `exec_resize`. */
+  exec_resized: ExecResized;
+  /** Reply to `exec_close`: the session is ending; `exec_ended` follows. */
+  exec_closed: ExecClosed;
+  /** Push to the session's client: output of an exec session, base64-encoded, with the stream it came from. */
+  exec_output: ExecOutput;
+  /** Push to the session's client: the exec process ended, with its exit code (after `exec_close`, or by itself). */
+  exec_ended: ExecEnded;
   /** A request failed (also passed to the request's acknowledgement). */
   error: ErrorBody;
 }
 
 /** Events the server sends without being asked. */
-export type FlowPushEventName = "connected" | "message_received" | "status_changed" | "container_health_warning" | "container_crashed" | "container_status_update" | "activity_log" | "error";
+export type FlowPushEventName = "connected" | "message_received" | "status_changed" | "container_health_warning" | "container_crashed" | "container_status_update" | "activity_log" | "exec_output" | "exec_ended" | "error";
 
 export type FlowRequestName = keyof FlowRequests;
 export type FlowServerEventName = keyof FlowServerEvents;
@@ -506,13 +638,17 @@ export const flowRequests = {
   get_container_status: { method: "getContainerStatus", reply: "container_status" },
   list_containers: { method: "listContainers", reply: "container_list" },
   get_activity_log: { method: "getActivityLog", reply: "activity_log_history" },
+  exec_start: { method: "execStart", reply: "exec_started" },
+  exec_input: { method: "execInput", reply: "exec_input_written" },
+  exec_resize: { method: "execResize", reply: "exec_resized" },
+  exec_close: { method: "execClose", reply: "exec_closed" },
 } as const satisfies Record<FlowRequestName, { method: string; reply: FlowServerEventName }>;
 
 /** Every server-to-client event name. */
-export const flowServerEventNames = ["connected","container_created","container_started","container_stopped","container_restarted","container_updated","container_deleted","message_sent","message_received","container_status","container_list","activity_log_history","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","error"] as const satisfies readonly FlowServerEventName[];
+export const flowServerEventNames = ["connected","container_created","container_started","container_stopped","container_restarted","container_updated","container_deleted","message_sent","message_received","container_status","container_list","activity_log_history","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","exec_started","exec_input_written","exec_resized","exec_closed","exec_output","exec_ended","error"] as const satisfies readonly FlowServerEventName[];
 
 /** The push events (sent without a request). */
-export const flowPushEventNames = ["connected","message_received","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","error"] as const satisfies readonly FlowPushEventName[];
+export const flowPushEventNames = ["connected","message_received","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","exec_output","exec_ended","error"] as const satisfies readonly FlowPushEventName[];
 
 /**
  * One awaitable method per request: resolves with the reply event's payload, rejects with
@@ -539,4 +675,12 @@ export interface FlowRequestMethods<O> {
   listContainers(payload?: ListContainersRequest, options?: O): Promise<ContainerList>;
   /** Recent activity log entries kept by the manager. Emits `get_activity_log`, resolves with `activity_log_history`. */
   getActivityLog(payload?: GetActivityLogRequest, options?: O): Promise<ActivityLogHistory>;
+  /** Start an exec session (default `/bin/sh`) in a running container; only this client sees and drives it. Needs FLOW_EXEC_ENABLED on the manager. Emits `exec_start`, resolves with `exec_started`. */
+  execStart(payload: ExecStartRequest, options?: O): Promise<ExecStarted>;
+  /** Write to an exec session's standard input: `data` is UTF-8 text, or base64 with `encoding: "base64"`. Emits `exec_input`, resolves with `exec_input_written`. */
+  execInput(payload: ExecInputRequest, options?: O): Promise<ExecInputWritten>;
+  /** Resize an exec session's terminal (sessions started with `tty`). Emits `exec_resize`, resolves with `exec_resized`. */
+  execResize(payload: ExecResizeRequest, options?: O): Promise<ExecResized>;
+  /** End an exec session: SIGHUP, then SIGKILL after a grace period; `exec_ended` follows. Emits `exec_close`, resolves with `exec_closed`. */
+  execClose(payload: ExecCloseRequest, options?: O): Promise<ExecClosed>;
 }
