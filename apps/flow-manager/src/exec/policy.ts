@@ -92,6 +92,8 @@ export function outputChunks(buf: Buffer, max = MAX_OUTPUT_CHUNK_BYTES): Buffer[
  * A command that sends `signal` to every process of the session: each carries the marker
  * variable, children included, so the shell and what it started go together. Runs with the
  * container's default user, who owns those processes; needs a POSIX shell and grep (busybox has both).
+ * The marker is matched as a pattern (busybox's `grep -F` stops at the NULs between variables);
+ * it holds only letters, digits, '_', '=' and '-', which patterns take literally.
  */
 export function signalCommand(sessionId: string, signal: "HUP" | "KILL"): string[] {
   if (!/^[\w-]+$/.test(sessionId)) throw new Error(`unexpected session id ${sessionId}`);
@@ -99,6 +101,6 @@ export function signalCommand(sessionId: string, signal: "HUP" | "KILL"): string
   return [
     "/bin/sh",
     "-c",
-    `for p in /proc/[0-9]*; do grep -qaF '${marker}' "$p/environ" 2>/dev/null && kill -${signal} "\${p#/proc/}" 2>/dev/null; done; true`,
+    `for p in /proc/[0-9]*; do grep -qa '${marker}' "$p/environ" 2>/dev/null && kill -${signal} "\${p#/proc/}" 2>/dev/null; done; true`,
   ];
 }
