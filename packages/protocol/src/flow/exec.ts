@@ -18,10 +18,7 @@ export const ExecSessionId = z
 const TerminalCells = z.number().int().min(1).max(1000);
 
 /** An environment variable name as POSIX shells accept it. */
-const EnvName = z
-  .string()
-  .max(256)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and '_'");
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 
 export const ExecStartRequest = z
   .strictObject({
@@ -35,9 +32,18 @@ export const ExecStartRequest = z
     cols: TerminalCells.optional(),
     rows: TerminalCells.optional(),
     /** Extra environment variables for the process. */
-    env: z.record(EnvName, z.string().max(32_768)).optional(),
+    env: z.record(z.string(), z.string().max(32_768)).optional(),
   })
   .superRefine((req, ctx) => {
+    for (const name of Object.keys(req.env ?? {})) {
+      if (!ENV_NAME.test(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", name],
+          message: "environment variable names are letters, digits and '_' (not first)",
+        });
+      }
+    }
     if (req.tty) return;
     for (const key of ["cols", "rows"] as const) {
       if (req[key] !== undefined) {
