@@ -73,7 +73,7 @@ const Env = z.object({
   FLOW_DEFAULT_LABELS: LabelList.default({}),
   FLOW_LIVE_MESSAGE_ACTIVITY: Flag,
   FLOW_EXEC_ENABLED: Flag,
-  FLOW_EXEC_MAX_SESSIONS_PER_CLIENT: Int(1, 1000).default(4),
+  FLOW_EXEC_MAX_PER_CLIENT: Int(1, 1000).default(4),
   FLOW_EXEC_MAX_SESSIONS: Int(1, 10_000).default(32),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -142,7 +142,7 @@ export const Config = Env.transform((env, ctx) => {
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
     exec: {
       enabled: env.FLOW_EXEC_ENABLED,
-      maxSessionsPerClient: env.FLOW_EXEC_MAX_SESSIONS_PER_CLIENT,
+      maxSessionsPerClient: env.FLOW_EXEC_MAX_PER_CLIENT,
       maxSessions: env.FLOW_EXEC_MAX_SESSIONS,
     },
     dockerHost: env.DOCKER_HOST,

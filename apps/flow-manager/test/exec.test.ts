@@ -71,7 +71,7 @@ describe("exec sessions in a running flow container", () => {
   beforeAll(async () => {
     fm = await startTestManager({
       FLOW_EXEC_ENABLED: "true",
-      FLOW_EXEC_MAX_SESSIONS_PER_CLIENT: "2",
+      FLOW_EXEC_MAX_PER_CLIENT: "2",
       FLOW_EXEC_MAX_SESSIONS: "3",
     });
     owner = await Client.connect(fm.url);
@@ -286,7 +286,7 @@ describe("exec sessions in a running flow container", () => {
       expect(a3.ok).toBe(false);
       if (!a3.ok) {
         expect(a3.error.error_type).toBe("validation_error");
-        expect(a3.error.details.limit).toBe("FLOW_EXEC_MAX_SESSIONS_PER_CLIENT");
+        expect(a3.error.details.limit).toBe("FLOW_EXEC_MAX_PER_CLIENT");
       }
       const b1 = await start(third);
       expect(b1.ok).toBe(true);

@@ -60,7 +60,7 @@ describe("limitRefusal", () => {
 
   it("names the per-client limit first, then the total", () => {
     expect(limitRefusal(limits, { client: 2, total: 3 })?.variable).toBe(
-      "FLOW_EXEC_MAX_SESSIONS_PER_CLIENT",
+      "FLOW_EXEC_MAX_PER_CLIENT",
     );
     expect(limitRefusal(limits, { client: 1, total: 3 })).toEqual({
       variable: "FLOW_EXEC_MAX_SESSIONS",

@@ -61,8 +61,8 @@ export function limitRefusal(
 ): { variable: string; message: string } | null {
   if (counts.client >= limits.maxSessionsPerClient) {
     return {
-      variable: "FLOW_EXEC_MAX_SESSIONS_PER_CLIENT",
-      message: `this client already has ${counts.client} exec sessions (FLOW_EXEC_MAX_SESSIONS_PER_CLIENT=${limits.maxSessionsPerClient}); close one first`,
+      variable: "FLOW_EXEC_MAX_PER_CLIENT",
+      message: `this client already has ${counts.client} exec sessions (FLOW_EXEC_MAX_PER_CLIENT=${limits.maxSessionsPerClient}); close one first`,
     };
   }
   if (counts.total >= limits.maxSessions) {
