@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import type { ServerPayloadOf } from "@dockflow/protocol";
 import { removeLabelled, waitFor } from "@dockflow/testkit";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   TestClient as Client,
@@ -29,7 +32,7 @@ function ended(client: TestClient, sessionId: string): Promise<ServerPayloadOf<"
 async function processes(containerId: string): Promise<string[]> {
   const top = await docker.getContainer(containerId).top();
   const column = top.Titles.indexOf("CMD");
-  return top.Processes.map((p) => p[column] ?? "");
+  return top.Processes.map((p: string[]) => p[column] ?? "");
 }
 
 describe("exec sessions, off by default", () => {
@@ -67,13 +70,15 @@ describe("exec sessions in a running flow container", () => {
   let owner: TestClient;
   let other: TestClient;
   let containerId: string;
+  /** The manager's log lines (debug and up). */
+  const logLines: string[] = [];
 
   beforeAll(async () => {
-    fm = await startTestManager({
-      FLOW_EXEC_ENABLED: "true",
-      FLOW_EXEC_MAX_PER_CLIENT: "2",
-      FLOW_EXEC_MAX_SESSIONS: "3",
-    });
+    fm = await startTestManager(
+      { FLOW_EXEC_ENABLED: "true", FLOW_EXEC_MAX_PER_CLIENT: "2", FLOW_EXEC_MAX_SESSIONS: "3" },
+      undefined,
+      { logger: pino({ level: "debug" }, { write: (line: string) => logLines.push(line) }) },
+    );
     owner = await Client.connect(fm.url);
     other = await Client.connect(fm.url);
     containerId = await runFlow(owner, uniqueName("exec"));
@@ -256,6 +261,42 @@ describe("exec sessions in a running flow container", () => {
     expect(audit[0]?.details).toMatchObject({
       cmd: ["sh", "-c", "sleep 4242 & sleep 4343"],
       tty: false,
+    });
+  });
+
+  it("holds the output for a client that reads nothing, then delivers every byte", async () => {
+    const size = 32 * 1024 * 1024;
+    // A client in a process of its own, stopped with SIGSTOP: it reads nothing at all.
+    const child = spawn(process.execPath, [
+      join(import.meta.dirname, "fixtures", "slow-exec-client.cjs"),
+      fm.url,
+      containerId,
+      `head -c ${size} /dev/zero; echo done >&2`,
+    ]);
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await waitFor(() => out.includes("started"), { message: "the slow client's session" });
+    const heldBefore = logLines.filter((l) => l.includes("exec output held")).length;
+    child.kill("SIGSTOP");
+    try {
+      await waitFor(
+        () => logLines.filter((l) => l.includes("exec output held")).length > heldBefore,
+        {
+          message: "the manager holding the output back",
+        },
+      );
+    } finally {
+      child.kill("SIGCONT");
+    }
+    expect(await exited).toBe(0);
+    expect(JSON.parse(out.trim().split("\n").at(-1) ?? "")).toEqual({
+      exit_code: 0,
+      stdout: size,
+      non_zero: 0,
+      stderr: "done\n",
     });
   });
 

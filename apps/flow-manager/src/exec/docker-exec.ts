@@ -16,6 +16,9 @@ export interface ExecProcess {
    * process has closed its output (it ended, or was killed).
    */
   pipe(onOutput: (stream: OutputStream, bytes: Buffer) => void): Promise<void>;
+  /** Stops reading output (Docker, then the process, wait) until `resume`. */
+  pause(): void;
+  resume(): void;
   resize(size: TerminalSize): Promise<void>;
   /** The exit code once the process has ended; null when Docker no longer knows the exec. */
   exitCode(): Promise<number | null>;
@@ -105,6 +108,14 @@ class HijackedExec implements ExecProcess {
       this.docker.modem.demuxStream(this.stream, sink("stdout"), sink("stderr"));
     }
     return done;
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
   }
 
   async resize(size: TerminalSize): Promise<void> {

@@ -33,6 +33,7 @@ export class ExecSession {
   private output: Promise<void> | null = null;
   private reason: EndReason = "exited";
   private terminating = false;
+  private paused = false;
   private markEnded: () => void = () => {};
 
   constructor(options: ExecSessionOptions) {
@@ -60,6 +61,25 @@ export class ExecSession {
         onEnded(this, exitCode, this.reason);
         this.markEnded();
       });
+  }
+
+  /**
+   * Holds the output back until `fn` is handed a resume (the client's connection drained):
+   * Docker then stops reading, and a process that keeps writing blocks, instead of the manager
+   * buffering without bound. Does nothing if already held, or while the session is closing.
+   */
+  holdOutput(until: (resume: () => void) => void): void {
+    if (this.paused || this.terminating) return;
+    this.paused = true;
+    this.options.log.debug({ session_id: this.id }, "exec output held until the client catches up");
+    this.options.process.pause();
+    until(() => this.releaseOutput());
+  }
+
+  private releaseOutput(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.options.process.resume();
   }
 
   async write(bytes: Buffer): Promise<void> {
@@ -99,6 +119,8 @@ export class ExecSession {
     this.terminating = true;
     this.reason = reason;
     this.begin();
+    // The end of the output is how the end of the process shows: let it flow.
+    this.releaseOutput();
     for (const signal of ["HUP", "KILL"] as const) {
       await this.signal(signal);
       if (await this.endsWithin(CLOSE_GRACE_MS)) return this.ended;

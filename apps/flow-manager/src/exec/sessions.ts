@@ -4,9 +4,15 @@ import type { Logger } from "pino";
 import type { ActivityLog } from "../activity-log.ts";
 import type { ClientRegistry } from "../clients.ts";
 import { FlowError } from "../errors.ts";
-import type { DockerExec } from "./docker-exec.ts";
+import type { DockerExec, OutputStream } from "./docker-exec.ts";
 import { type ExecLimits, execSpecOf, limitRefusal } from "./policy.ts";
 import { type EndReason, ExecSession } from "./session.ts";
+
+/**
+ * Output pushes (at most 64 KiB each) that may wait for a slow client before its sessions' output
+ * is held back: about 1 MiB a client.
+ */
+const MAX_CLIENT_BACKLOG_PACKETS = 16;
 
 export interface ExecSessionsOptions {
   limits: ExecLimits;
@@ -62,12 +68,7 @@ export class ExecSessions {
         process,
         docker,
         log,
-        onOutput: (s, stream, bytes) =>
-          this.options.clients.emitTo(s.clientId, "exec_output", {
-            session_id: s.id,
-            stream,
-            data: bytes.toString("base64"),
-          }),
+        onOutput: (s, stream, bytes) => this.output(s, stream, bytes),
         onEnded: (s, exitCode, reason) => this.ended(s, exitCode, reason),
       });
     } finally {
@@ -127,6 +128,18 @@ export class ExecSessions {
     let count = this.starting.get(clientId) ?? 0;
     for (const session of this.sessions.values()) if (session.clientId === clientId) count++;
     return count;
+  }
+
+  private output(session: ExecSession, stream: OutputStream, bytes: Buffer): void {
+    const { clients } = this.options;
+    clients.emitTo(session.clientId, "exec_output", {
+      session_id: session.id,
+      stream,
+      data: bytes.toString("base64"),
+    });
+    if (clients.backlogOf(session.clientId) >= MAX_CLIENT_BACKLOG_PACKETS) {
+      session.holdOutput((resume) => clients.onceDrained(session.clientId, resume));
+    }
   }
 
   private ended(session: ExecSession, exitCode: number | null, reason: EndReason): void {
