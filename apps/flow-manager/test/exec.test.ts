@@ -36,31 +36,26 @@ async function processes(containerId: string): Promise<string[]> {
 }
 
 describe("exec sessions, off by default", () => {
-  let fm: TestManager;
-  let client: TestClient;
-
-  beforeAll(async () => {
-    fm = await startTestManager();
-    client = await Client.connect(fm.url);
-  });
-  afterAll(async () => {
-    client?.close();
-    await fm?.close();
-  });
-
   it("answers every exec request with a validation_error saying how to enable it", async () => {
-    for (const [event, payload] of [
-      ["exec_start", { container_id: "anything" }],
-      ["exec_input", { session_id: "s-1", data: "ls\n" }],
-      ["exec_resize", { session_id: "s-1", cols: 80, rows: 24 }],
-      ["exec_close", { session_id: "s-1" }],
-    ] as const) {
-      const ack = await client.call(event, payload as never);
-      expect(ack.ok).toBe(false);
-      if (ack.ok) continue;
-      expect(ack.error.error_type).toBe("validation_error");
-      expect(ack.error.message).toMatch(/exec sessions are disabled.*FLOW_EXEC_ENABLED=true/);
-      expect(ack.error.details.operation).toBe(event);
+    const off = await startTestManager();
+    const client = await Client.connect(off.url);
+    try {
+      for (const [event, payload] of [
+        ["exec_start", { container_id: "anything" }],
+        ["exec_input", { session_id: "s-1", data: "ls\n" }],
+        ["exec_resize", { session_id: "s-1", cols: 80, rows: 24 }],
+        ["exec_close", { session_id: "s-1" }],
+      ] as const) {
+        const ack = await client.call(event, payload as never);
+        expect(ack.ok).toBe(false);
+        if (ack.ok) continue;
+        expect(ack.error.error_type).toBe("validation_error");
+        expect(ack.error.message).toMatch(/exec sessions are disabled.*FLOW_EXEC_ENABLED=true/);
+        expect(ack.error.details.operation).toBe(event);
+      }
+    } finally {
+      client.close();
+      await off.close();
     }
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   clientEvents,
-  describeIssues,
   ExecInputRequest,
   ExecOutput,
   ExecStartRequest,
@@ -9,15 +8,7 @@ import {
   replyEventOf,
   serverEvents,
 } from "../src/index.ts";
-
-function rejection(
-  schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
-  value: unknown,
-) {
-  const result = schema.safeParse(value);
-  expect(result.success).toBe(false);
-  return describeIssues(result.error as never);
-}
+import { rejection } from "./rejection.ts";
 
 describe("exec events", () => {
   it("are requests with replies, operations for error details, and pushes", () => {
