@@ -11,6 +11,8 @@ export interface CreateSpec {
   name?: string;
   env: string[];
   cmd?: string[];
+  /** Run Docker's init (tini) as PID 1, which forwards signals to the command and reaps zombies. */
+  init: boolean;
   labels: Record<string, string>;
   binds: string[];
   portBindings: Record<string, { HostIp: string; HostPort: string }[]>;
@@ -75,6 +77,7 @@ export class DockerAdapter {
           PortBindings: spec.portBindings,
           Privileged: false,
           NetworkMode: "bridge",
+          Init: spec.init,
           SecurityOpt: ["no-new-privileges"],
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
