@@ -1,14 +1,7 @@
-import { removeLabelled, waitFor } from "@dockflow/testkit";
+import { waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFrom } from "../src/index.ts";
-import {
-  docker,
-  runFlow,
-  startTestManager,
-  TestClient,
-  type TestManager,
-  uniqueName,
-} from "./helpers.ts";
+import { docker, runFlow, startManagerWithClient, type TestClient, uniqueName } from "./helpers.ts";
 
 /**
  * A flow stopped or restarted right after it started ends by its SIGTERM (143, or 0 once the
@@ -36,18 +29,14 @@ async function dieExitCodes(id: string, since: number): Promise<number[]> {
 }
 
 describe("stops and restarts that do not wait out the grace period", () => {
-  let fm: TestManager;
+  let setup: Awaited<ReturnType<typeof startManagerWithClient>>;
   let client: TestClient;
 
   beforeAll(async () => {
-    fm = await startTestManager();
-    client = await TestClient.connect(fm.url);
+    setup = await startManagerWithClient();
+    client = setup.client;
   });
-  afterAll(async () => {
-    client?.close();
-    await fm?.close();
-    await removeLabelled(docker);
-  });
+  afterAll(() => setup?.close());
 
   it("runs every container it creates under Docker's init, unless FLOW_CONTAINER_INIT=false", async () => {
     const { container_id } = await client.ok("create_container", {
