@@ -10,22 +10,19 @@
  *   PID 1), and of `docker run --init -d` (Docker's init as PID 1, as the manager now runs flows),
  *   timed around the CLI command.
  * Prints p50/max, the exit codes Docker reported for the stop (its `die` events), and the ratios.
- * FLOW_BENCH_STOP_RUNS (default 8) sets the runs per case. Every container carries the label
- * dockflow.bench=<run id> and is removed at the end.
+ * FLOW_BENCH_STOP_RUNS (default 8) sets the runs per case. Every container carries testkit's run
+ * label (dockflow.test=<run id>) and is removed at the end.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { dockerFor } from "@dockflow/testkit";
+import { dockerFor, removeLabelled, TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
 import { io, type Socket } from "socket.io-client";
 
 const run = promisify(execFile);
 const docker = dockerFor();
-const RUN_ID = randomBytes(4).toString("hex");
-const LABEL = `dockflow.bench=${RUN_ID}`;
+const LABEL = `${TEST_LABEL}=${testRunId}`;
 const IMAGE = process.env.FLOW_BENCH_IMAGE ?? "flow:latest";
 const RUNS = Number(process.env.FLOW_BENCH_STOP_RUNS ?? 8);
 const here = import.meta.dirname;
@@ -44,27 +41,6 @@ function pct(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 const fmt = (n: number) => `${n.toFixed(0)} ms`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type Ack = { ok: boolean; data?: Record<string, unknown>; error?: { message: string } };
 async function call(socket: Socket, event: string, payload: unknown) {
@@ -107,7 +83,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function viaManager(admin: Socket, op: Op, i: number, into: Case): Promise<void> {
   const created = await call(admin, "create_container", {
     image: IMAGE,
-    name: `bench-${RUN_ID}-m${op}${i}`,
+    name: `bench-${testRunId}-m${op}${i}`,
   });
   const id = created.container_id as string;
   await call(admin, "start_container", { container_id: id });
@@ -117,7 +93,7 @@ async function viaManager(admin: Socket, op: Op, i: number, into: Case): Promise
 
 /** One `docker run -d [--init]`, then the timed `docker stop` or `docker restart`. */
 async function viaCli(op: Op, init: boolean, i: number, into: Case): Promise<void> {
-  const name = `bench-${RUN_ID}-d${op}${init ? "i" : ""}${i}`;
+  const name = `bench-${testRunId}-d${op}${init ? "i" : ""}${i}`;
   const flags = init ? ["--init"] : [];
   const { stdout } = await run("docker", [
     "run",
@@ -152,46 +128,57 @@ function report(title: string, cases: Case[], dies: Map<string, number[]>) {
   }
 }
 
-async function cleanup(): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
-  await Promise.all(
-    list.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {}),
-    ),
+/** Starts the manager in its own process on a free port; resolves with its URL once it listens. */
+function startManager(socketRoot: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "apps/flow-manager/src/main.ts")],
+    {
+      cwd: here,
+      env: {
+        ...process.env,
+        PORT: "0",
+        FLOW_MANAGER_ID: `bench-${testRunId}`,
+        FLOW_SOCKET_ROOT: socketRoot,
+        FLOW_ALLOWED_ROOTS: socketRoot,
+        FLOW_DEFAULT_LABELS: LABEL,
+        FLOW_STOP_TIMEOUT_SECONDS: "10",
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
   );
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    let found = false;
+    // Reads every log line (so the pipe never fills) and picks the URL from "flow manager listening".
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buf += chunk.toString();
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (found || !line.includes('"flow manager listening"')) continue;
+        found = true;
+        resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the manager exited (${code})`)));
+  });
 }
 
 async function main() {
-  console.log(`flow stop benchmark (run ${RUN_ID}): node ${process.version}, image ${IMAGE}`);
+  console.log(`flow stop benchmark (run ${testRunId}): node ${process.version}, image ${IMAGE}`);
   const socketRoot = await mkdtemp("/tmp/dfs-");
   let manager: ChildProcess | undefined;
   const dies = await followDies();
   try {
-    const port = await freePort();
-    manager = spawn(
-      process.execPath,
-      ["--import", "tsx", join(root, "apps/flow-manager/src/main.ts")],
-      {
-        cwd: here,
-        env: {
-          ...process.env,
-          PORT: String(port),
-          FLOW_MANAGER_ID: `bench-${RUN_ID}`,
-          FLOW_SOCKET_ROOT: socketRoot,
-          FLOW_ALLOWED_ROOTS: socketRoot,
-          FLOW_DEFAULT_LABELS: LABEL,
-          FLOW_STOP_TIMEOUT_SECONDS: "10",
-          LOG_LEVEL: "warn",
-        },
-        stdio: ["ignore", "ignore", "inherit"],
-      },
-    );
-    const url = `http://127.0.0.1:${port}`;
-    await until(async () => ((await fetch(`${url}/health`)).ok ? true : undefined), "manager");
-    const admin = io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+    const started = await startManager(socketRoot);
+    manager = started.child;
+    const admin = io(started.url, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+    });
     await new Promise<void>((resolve, reject) => {
       admin.once("connect", () => resolve());
       admin.once("connect_error", reject);
@@ -210,18 +197,16 @@ async function main() {
         await viaCli(op, false, i, cases[2]!);
       }
       // The die events of the last runs may still be on their way.
-      await until(
-        async () =>
-          cases.every((c) => c.ids.every((id) => dies.codes.has(id))) ? true : undefined,
-        "die events",
-      );
+      await waitFor(() => cases.every((c) => c.ids.every((id) => dies.codes.has(id))), {
+        message: "die events",
+      });
       report(op, cases, dies.codes);
     }
     admin.close();
   } finally {
     dies.close();
     manager?.kill("SIGTERM");
-    await cleanup();
+    await removeLabelled(docker);
     await rm(socketRoot, { recursive: true, force: true });
   }
 }
