@@ -170,6 +170,7 @@ export async function startFlowManager(
       token: config.token,
       maxPayloadBytes: config.maxPayloadBytes,
       serverVersion: SERVER_VERSION,
+      origins: config.originPolicy,
       onDisconnect: (clientId) => execSessions.endClient(clientId),
     },
     log.child({ component: "socket.io" }),

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { normalizeOrigin } from "./origin-guard.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
 
@@ -9,10 +10,29 @@ function isLoopback(host: string): boolean {
 
 const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const Percent = z.coerce.number().positive().max(10_000);
-const Flag = z
-  .enum(["true", "false", "1", "0"])
-  .default("false")
-  .transform((v) => v === "true" || v === "1");
+const Flag = (fallback: "true" | "false") =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .default(fallback)
+    .transform((v) => v === "true" || v === "1");
+
+/** Comma-separated http(s) origins, each written as browsers send it. */
+const OriginList = z.string().transform((s, ctx) => {
+  const origins: string[] = [];
+  for (const item of s.split(",").map((o) => o.trim())) {
+    if (item === "") continue;
+    const origin = normalizeOrigin(item);
+    if (!origin) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${item}" is not an origin like https://host:port`,
+      });
+      return z.NEVER;
+    }
+    origins.push(origin);
+  }
+  return origins;
+});
 
 /** `k=v,k=v` (or JSON object) into a string map. */
 const LabelList = z
@@ -71,8 +91,10 @@ const Env = z.object({
   FLOW_STATUS_HISTORY_SIZE: Int(1, 10_000).default(50),
   FLOW_RECOVERY_RESET_MS: Int(0, 86_400_000).default(60_000),
   FLOW_DEFAULT_LABELS: LabelList.default({}),
-  FLOW_LIVE_MESSAGE_ACTIVITY: Flag,
-  FLOW_EXEC_ENABLED: Flag,
+  FLOW_LIVE_MESSAGE_ACTIVITY: Flag("false"),
+  FLOW_CORS_ORIGINS: OriginList.default([]),
+  FLOW_CONTAINER_INIT: Flag("true"),
+  FLOW_EXEC_ENABLED: Flag("false"),
   FLOW_EXEC_MAX_PER_CLIENT: Int(1, 1000).default(4),
   FLOW_EXEC_MAX_SESSIONS: Int(1, 10_000).default(32),
   DOCKER_HOST: z.string().optional(),
@@ -140,6 +162,8 @@ export const Config = Env.transform((env, ctx) => {
     recoveryResetMs: env.FLOW_RECOVERY_RESET_MS,
     defaultLabels: env.FLOW_DEFAULT_LABELS,
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
+    originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
+    containerInit: env.FLOW_CONTAINER_INIT,
     exec: {
       enabled: env.FLOW_EXEC_ENABLED,
       maxSessionsPerClient: env.FLOW_EXEC_MAX_PER_CLIENT,

@@ -8,6 +8,7 @@ import {
   TestClient as Client,
   docker,
   runFlow,
+  startManagerWithClient,
   startTestManager,
   type TestClient,
   type TestManager,
@@ -37,8 +38,7 @@ async function processes(containerId: string): Promise<string[]> {
 
 describe("exec sessions, off by default", () => {
   it("answers every exec request with a validation_error saying how to enable it", async () => {
-    const off = await startTestManager();
-    const client = await Client.connect(off.url);
+    const { client, close } = await startManagerWithClient();
     try {
       for (const [event, payload] of [
         ["exec_start", { container_id: "anything" }],
@@ -54,8 +54,7 @@ describe("exec sessions, off by default", () => {
         expect(ack.error.details.operation).toBe(event);
       }
     } finally {
-      client.close();
-      await off.close();
+      await close();
     }
   });
 });
