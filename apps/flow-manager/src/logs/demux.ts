@@ -65,7 +65,11 @@ export class StreamDemuxer {
         this.frameStarted = false;
         continue;
       }
-      const take = Math.min(this.remaining, chunk.length - offset);
+      const take = Math.min(
+        this.remaining,
+        chunk.length - offset,
+        this.maxFrameBytes - this.partsBytes,
+      );
       this.parts.push(chunk.subarray(offset, offset + take));
       this.partsBytes += take;
       this.remaining -= take;
