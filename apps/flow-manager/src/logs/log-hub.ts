@@ -136,8 +136,7 @@ export class LogHub {
     feed.followers.delete(clientId);
     if (feed.followers.size === 0) {
       this.feeds.delete(id);
-      feed.follow?.close();
-      feed.follow = null;
+      this.closeStream(feed);
     }
   }
 
@@ -198,6 +197,13 @@ export class LogHub {
     if (!endedEarly) feed.follow = follow;
   }
 
+  private closeStream(feed: Feed): void {
+    if (!feed.follow) return;
+    feed.follow.close();
+    feed.follow = null;
+    this.options.log.debug({ container_id: feed.id }, "log stream closed");
+  }
+
   private reopen(feed: Feed): void {
     feed.opened = this.open(feed).catch((error) => this.lost(feed, error));
   }
@@ -208,8 +214,10 @@ export class LogHub {
     for (const follower of feed.followers.values()) {
       const live = lines.filter((_, i) => (times[i] ?? follower.fromNs) >= follower.fromNs);
       if (live.length === 0) continue;
-      follower.queue.push(live);
+      // What the client can take now goes first; only the rest counts against its bound.
+      follower.queue.append(live);
       this.schedule(feed.id, follower);
+      follower.queue.trim();
     }
   }
 
@@ -238,8 +246,7 @@ export class LogHub {
   private end(feed: Feed): void {
     if (this.feeds.get(feed.id) !== feed) return;
     this.feeds.delete(feed.id);
-    feed.follow?.close();
-    feed.follow = null;
+    this.closeStream(feed);
     for (const follower of feed.followers.values()) {
       clearTimer(follower);
       follower.ended = true;

@@ -34,15 +34,20 @@ export class LogQueue {
     return this.lines.length - this.head;
   }
 
-  /** Adds newer lines at the end. */
+  /** Adds newer lines at the end, then keeps to the bound. */
   push(lines: readonly LogLine[]): void {
+    this.append(lines);
+    this.trim();
+  }
+
+  /** Adds newer lines at the end, over the bound until `trim()` (to send first what can go). */
+  append(lines: readonly LogLine[]): void {
     for (const line of lines) {
       const cost = lineCost(line);
       this.lines.push(line);
       this.costs.push(cost);
       this.total += cost;
     }
-    this.trim();
   }
 
   /** Adds older lines at the front (history that precedes what is queued). */
@@ -72,7 +77,8 @@ export class LogQueue {
     return batch;
   }
 
-  private trim(): void {
+  /** Drops the oldest lines while over the bound. */
+  trim(): void {
     while (this.total > this.maxBytes && this.head < this.lines.length) {
       this.total -= this.costs[this.head]!;
       this.head++;
