@@ -1,5 +1,11 @@
 import type { LogLine, ServerPayloadOf } from "@dockflow/protocol";
-import { removeLabelled, testLabels, waitFor } from "@dockflow/testkit";
+import {
+  execIn as execInContainer,
+  printAsMainProcess,
+  removeLabelled,
+  testLabels,
+  waitFor,
+} from "@dockflow/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,24 +20,8 @@ import {
 const BUSYBOX = "dockflow-base/busybox:local";
 const RFC3339_NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
-/** Runs `cmd` in the container and waits for it to finish successfully. */
-async function execIn(id: string, cmd: string[]): Promise<void> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((resolve, reject) => {
-    stream.on("end", resolve);
-    stream.on("close", resolve);
-    stream.on("error", reject);
-    stream.resume();
-  });
-  const info = await exec.inspect();
-  if (info.ExitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${info.ExitCode}`);
-}
-
-/** Makes the container's main process print `text` as a line on stdout (fd 1) or stderr (fd 2). */
-function say(id: string, text: string, fd: 1 | 2 = 1): Promise<void> {
-  return execIn(id, ["sh", "-c", `printf '%s\\n' "$1" > /proc/1/fd/${fd}`, "sh", text]);
-}
+const execIn = (id: string, cmd: string[]) => execInContainer(docker, id, cmd);
+const say = (id: string, text: string, fd: 1 | 2 = 1) => printAsMainProcess(docker, id, text, fd);
 
 const out = (text: string): LogLine => ({ stream: "stdout", text });
 const err = (text: string): LogLine => ({ stream: "stderr", text });
