@@ -13,6 +13,7 @@ interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** `timeoutMs` and `signal` apply to the `subscribe_logs` request. */
 export interface FlowLogsOptions extends CallOptions {
   /** Lines printed before the subscription to start with (default 0, at most 5000). */
   tail?: number;
