@@ -105,6 +105,17 @@ describe("LogHub", () => {
     expect(hub.openStreams).toBe(0);
   });
 
+  it("sends nothing, and keeps no timer, for a client gone before its reply", async () => {
+    const start = await hub.subscribe("a", ID, 0);
+    source.live.onLines([line("one", 2000)]);
+    hub.removeClient("a");
+    start();
+    vi.advanceTimersByTime(1000);
+    expect(sink.pushes).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(source.follows[0]!.closed).toBe(true);
+  });
+
   it("refuses a second subscription of the same client to the same container", async () => {
     await follow("a");
     await expect(hub.subscribe("a", ID, 0)).rejects.toMatchObject({
