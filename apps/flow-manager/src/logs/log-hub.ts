@@ -161,13 +161,6 @@ export class LogHub {
     }
   }
 
-  /** How many Docker log streams are open now. */
-  get openStreams(): number {
-    let count = 0;
-    for (const feed of this.feeds.values()) if (feed.follow) count++;
-    return count;
-  }
-
   close(): void {
     for (const feed of this.feeds.values()) {
       feed.follow?.close();
@@ -282,6 +275,12 @@ export class LogHub {
   /** Sends the oldest queued lines; when `ending`, the push that empties the queue says `ended`. */
   private send(id: string, follower: Follower, ending: boolean): void {
     const batch = follower.queue.take(this.batchBytes);
+    if (batch.dropped > 0) {
+      this.options.log.debug(
+        { container_id: id, client_id: follower.clientId, dropped: batch.dropped },
+        "log lines dropped for a slow client",
+      );
+    }
     this.options.sink.emitTo(follower.clientId, "container_log", {
       container_id: id,
       lines: batch.lines,
