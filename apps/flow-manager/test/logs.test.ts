@@ -131,6 +131,35 @@ describe("container logs", () => {
     }
   });
 
+  it("docker_api_error when Docker cannot read the container's log driver", async () => {
+    const container = await docker.createContainer({
+      Image: BUSYBOX,
+      name: uniqueName("nolog"),
+      Cmd: ["sleep", "3600"],
+      HostConfig: { LogConfig: { Type: "none", Config: {} } },
+      Labels: {
+        ...testLabels(),
+        "dockflow.flow.managed": "true",
+        "dockflow.flow.manager": fm.managerId,
+      },
+    });
+    await container.start();
+    for (const event of ["get_container_logs", "subscribe_logs"] as const) {
+      const ack = await a.call(event, { request_id: `nolog-${event}`, container_id: container.id });
+      expect(ack).toMatchObject({
+        ok: false,
+        error: {
+          error_type: "docker_api_error",
+          details: { operation: event, request_id: `nolog-${event}`, container_id: container.id },
+        },
+      });
+    }
+    // A failed subscription leaves nothing behind: no stream, and the client may try again.
+    expect(streamsOpened(container.id)).toBe(0);
+    const again = await a.call("subscribe_logs", { container_id: container.id });
+    expect(again).toMatchObject({ ok: false, error: { error_type: "docker_api_error" } });
+  });
+
   it("follows: the tail, then new lines in order, to two clients over one Docker stream", async () => {
     const id = await busybox("follow", "echo past-1; echo past-2 >&2; exec sleep 3600");
     await waitFor(async () => (await logsOf(id)).length === 2, { message: "two lines" });
