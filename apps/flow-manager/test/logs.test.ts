@@ -282,6 +282,20 @@ describe("container logs", () => {
     await say(id, "tty-live");
     await waitFor(() => texts(received(b, id)).includes("tty-live"), { message: "tty-live" });
     expect(received(b, id)).toEqual([expect.objectContaining(out("tty-live"))]);
+
+    // Followed lines carry timestamps; Docker's inside a long TTY line are taken out too.
+    await execIn(id, [
+      "sh",
+      "-c",
+      `awk 'BEGIN{s=sprintf("%40000s",""); gsub(/ /,"a",s); print s}' > /proc/1/fd/1`,
+    ]);
+    await waitFor(() => received(b, id).length === 4, { message: "the long line's pieces" });
+    expect(received(b, id).map((l) => [l.text.length, /^a+$/.test(l.text), l.partial])).toEqual([
+      [8, false, undefined],
+      [16384, true, true],
+      [16384, true, true],
+      [40000 - 2 * 16384, true, undefined],
+    ]);
   });
 
   it("drops a slow client's oldest lines and says exactly how many", async () => {
