@@ -3,8 +3,8 @@ import Docker from "dockerode";
 import { pack } from "tar-fs";
 import { dockerStatus, FlowError, fromDocker } from "./errors.ts";
 import { managedFilter } from "./labels.ts";
-import { untilSignalable } from "./signal-ready.ts";
 import { StreamDemuxer } from "./logs/demux.ts";
+import { untilSignalable } from "./signal-ready.ts";
 
 export type ContainerInspect = Docker.ContainerInspectInfo;
 
