@@ -13,6 +13,9 @@ import { DockerExec } from "./exec/docker-exec.ts";
 import { ExecOperations } from "./exec/operations.ts";
 import { ExecSessions } from "./exec/sessions.ts";
 import { healthHandler } from "./health.ts";
+import { DockerLogSource } from "./logs/docker-logs.ts";
+import { LogHub } from "./logs/log-hub.ts";
+import { LogService } from "./logs/log-service.ts";
 import { Monitor } from "./monitor.ts";
 import { PathGuard } from "./path-guard.ts";
 import { FlowService, type Operations } from "./service.ts";
@@ -103,10 +106,21 @@ export async function startFlowManager(
     log.child({ component: "monitor" }),
   );
   const activeMonitor = monitor;
+  const logSource = new DockerLogSource({ docker });
+  const logHub = new LogHub({
+    source: logSource,
+    sink: clients,
+    clientBufferBytes: config.logClientBufferBytes,
+    log: log.child({ component: "logs" }),
+  });
+  clients.onRemove((clientId) => logHub.removeClient(clientId));
   const watcher = new EventWatcher(
     docker,
     {
-      onEvent: (event) => activeMonitor.onDockerEvent(event),
+      onEvent: (event) => {
+        activeMonitor.onDockerEvent(event);
+        logHub.onContainerEvent(event.Actor.ID, event.Action);
+      },
       onResync: () => activeMonitor.resync(),
     },
     log.child({ component: "docker-events" }),
@@ -122,6 +136,7 @@ export async function startFlowManager(
     activity,
     new PathGuard(config.allowedRoots),
     log.child({ component: "service" }),
+    new LogService({ source: logSource, hub: logHub }),
   );
   const execSessions = new ExecSessions({
     limits: config.exec,
@@ -136,6 +151,7 @@ export async function startFlowManager(
     store,
     clients,
   });
+  clients.onRemove((clientId) => execSessions.endClient(clientId));
   const handlers: Operations = {
     create_container: service.create_container,
     start_container: service.start_container,
@@ -147,6 +163,9 @@ export async function startFlowManager(
     get_container_status: service.get_container_status,
     list_containers: service.list_containers,
     get_activity_log: service.get_activity_log,
+    get_container_logs: service.get_container_logs,
+    subscribe_logs: service.subscribe_logs,
+    unsubscribe_logs: service.unsubscribe_logs,
     exec_start: exec.exec_start,
     exec_input: exec.exec_input,
     exec_resize: exec.exec_resize,
@@ -171,7 +190,6 @@ export async function startFlowManager(
       maxPayloadBytes: config.maxPayloadBytes,
       serverVersion: SERVER_VERSION,
       origins: config.originPolicy,
-      onDisconnect: (clientId) => execSessions.endClient(clientId),
     },
     log.child({ component: "socket.io" }),
   );
@@ -213,6 +231,7 @@ export async function startFlowManager(
         await execSessions.close();
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
         stats.close();
+        logHub.close();
         pool.closeAll();
         recovery.close();
         await activeMonitor.close();

@@ -24,8 +24,6 @@ export interface BridgeOptions {
   maxPayloadBytes: number;
   serverVersion: string;
   origins: OriginPolicy;
-  /** Called once a client has gone (its exec sessions end). */
-  onDisconnect: (clientId: string) => void;
 }
 
 type AnyAck = (response: unknown) => void;
@@ -82,7 +80,6 @@ export function attachBridge(
     });
     socket.on("disconnect", (reason) => {
       clients.remove(socket.id);
-      options.onDisconnect(socket.id);
       log.info({ client_id: socket.id, reason }, "client disconnected");
     });
   });

@@ -94,6 +94,7 @@ const Env = z.object({
   FLOW_LIVE_MESSAGE_ACTIVITY: Flag("false"),
   FLOW_CORS_ORIGINS: OriginList.default([]),
   FLOW_CONTAINER_INIT: Flag("true"),
+  FLOW_LOG_CLIENT_BUFFER_BYTES: Int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   FLOW_EXEC_ENABLED: Flag("false"),
   FLOW_EXEC_MAX_PER_CLIENT: Int(1, 1000).default(4),
   FLOW_EXEC_MAX_SESSIONS: Int(1, 10_000).default(32),
@@ -164,6 +165,7 @@ export const Config = Env.transform((env, ctx) => {
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
     originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
     containerInit: env.FLOW_CONTAINER_INIT,
+    logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
     exec: {
       enabled: env.FLOW_EXEC_ENABLED,
       maxSessionsPerClient: env.FLOW_EXEC_MAX_PER_CLIENT,

@@ -246,8 +246,18 @@ describe("exec sessions in a running flow container", () => {
       },
       { message: "the session's processes gone after the disconnect" },
     );
-    const history = await owner.ok("get_activity_log", { container_id: containerId, limit: 1000 });
-    const audit = history.entries.filter((e) => e.details.session_id === id);
+    // The end is recorded once Docker has the exit code, just after the processes are gone.
+    const audit = await waitFor(
+      async () => {
+        const history = await owner.ok("get_activity_log", {
+          container_id: containerId,
+          limit: 1000,
+        });
+        const entries = history.entries.filter((e) => e.details.session_id === id);
+        return entries.some((e) => e.activity_type === "exec_ended") ? entries : undefined;
+      },
+      { message: "the session's end in the audit trail" },
+    );
     expect(audit.map((e) => [e.activity_type, e.details.reason ?? null])).toEqual([
       ["exec_started", null],
       ["exec_ended", "disconnected"],

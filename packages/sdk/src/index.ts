@@ -6,6 +6,7 @@ export {
   type FlowClientEvents,
   type FlowClientOptions,
   type FlowConnectionEvents,
+  type FlowGetLogsOptions,
   type FlowReconnectionOptions,
   type FlowRequestOptions,
 } from "./flow/client.ts";
@@ -22,6 +23,7 @@ export type {
   FlowExecOutput,
   FlowExecSession,
 } from "./flow/exec.ts";
+export type { FlowLogStream, FlowLogsOptions } from "./flow/logs.ts";
 export * from "./generated/flow-events.ts";
 export * from "./generated/master-api.ts";
 export {

@@ -1,8 +1,8 @@
 import type { Duplex } from "node:stream";
-import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import type { DockerAdapter } from "../docker.ts";
 import { fromDocker } from "../errors.ts";
+import { StreamDemuxer } from "../logs/demux.ts";
 import { type ExecSpec, signalCommand, type TerminalSize } from "./policy.ts";
 
 export type OutputStream = "stdout" | "stderr";
@@ -60,7 +60,7 @@ export class DockerExec {
     } catch (error) {
       throw fromDocker(error, { containerId });
     }
-    return new HijackedExec(exec, stream, spec.tty, docker);
+    return new HijackedExec(exec, stream, spec.tty);
   }
 
   /** Sends `signal` to every process of the session, through a second exec in the container. */
@@ -74,7 +74,6 @@ class HijackedExec implements ExecProcess {
     private readonly exec: Docker.Exec,
     private readonly stream: Duplex,
     private readonly tty: boolean,
-    private readonly docker: Docker,
   ) {
     // Errors surface as the end of the output; the session then reads the exit code.
     stream.on("error", () => stream.destroy());
@@ -95,18 +94,11 @@ class HijackedExec implements ExecProcess {
       this.stream.once("close", () => resolve());
       this.stream.once("end", () => resolve());
     });
-    if (this.tty) {
-      this.stream.on("data", (bytes: Buffer) => onOutput("stdout", bytes));
-    } else {
-      const sink = (name: OutputStream) =>
-        new Writable({
-          write(bytes: Buffer, _encoding, callback) {
-            onOutput(name, bytes);
-            callback();
-          },
-        });
-      this.docker.modem.demuxStream(this.stream, sink("stdout"), sink("stderr"));
-    }
+    // Frames (stdout/stderr) without a terminal, raw bytes with one: the logs' demultiplexer.
+    const demuxer = new StreamDemuxer({ tty: this.tty });
+    this.stream.on("data", (chunk: Buffer) => {
+      for (const piece of demuxer.push(chunk)) onOutput(piece.stream, piece.data);
+    });
     return done;
   }
 

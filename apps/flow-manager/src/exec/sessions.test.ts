@@ -68,7 +68,10 @@ function setup(limits = { maxSessionsPerClient: 2, maxSessions: 3 }) {
   const sent: { client: string; event: string; payload: Record<string, unknown> }[] = [];
   const conns = new Map<string, EventEmitter & { writeBuffer: unknown[] }>();
   const connect = (id: string) => {
-    const conn = Object.assign(new EventEmitter(), { writeBuffer: [] as unknown[] });
+    const conn = Object.assign(new EventEmitter(), {
+      writeBuffer: [] as unknown[],
+      transport: { writable: true },
+    });
     conns.set(id, conn);
     clients.add({
       id,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RequestId } from "../common.ts";
 import { ExecOperation } from "./exec.ts";
+import { LOG_OPERATIONS } from "./logs.ts";
 
 /** The seed's eight error types, and no others. */
 export const ErrorType = z.enum([
@@ -27,6 +28,7 @@ export const Operation = z.enum([
   "get_container_status",
   "list_containers",
   "get_activity_log",
+  ...LOG_OPERATIONS,
   ...ExecOperation.options,
 ]);
 export type Operation = z.infer<typeof Operation>;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ErrorBody, type Operation } from "./errors.ts";
 import { execClientEvents, execReplyEventOf, execServerEvents } from "./exec.ts";
+import { logClientEvents, logReplyEventOf, logServerEvents } from "./logs.ts";
 import * as reply from "./replies.ts";
 import * as req from "./requests.ts";
 
@@ -16,6 +17,7 @@ export const clientEvents = {
   get_container_status: req.GetContainerStatusRequest,
   list_containers: req.ListContainersRequest,
   get_activity_log: req.GetActivityLogRequest,
+  ...logClientEvents,
   ...execClientEvents,
 } as const satisfies Record<Operation, z.ZodType>;
 
@@ -38,6 +40,7 @@ export const serverEvents = {
   container_crashed: reply.ContainerCrashed,
   container_status_update: reply.ContainerStatusUpdate,
   activity_log: reply.ActivityLog,
+  ...logServerEvents,
   ...execServerEvents,
   error: ErrorBody,
 } as const;
@@ -54,6 +57,7 @@ export const replyEventOf = {
   get_container_status: "container_status",
   list_containers: "container_list",
   get_activity_log: "activity_log_history",
+  ...logReplyEventOf,
   ...execReplyEventOf,
 } as const satisfies Record<Operation, keyof typeof serverEvents>;
 

@@ -10,10 +10,12 @@ import {
   type FlowServerEventName,
   type FlowServerEvents,
   flowRequests,
+  type LogLine,
   type MessageReceived,
 } from "../generated/flow-events.ts";
 import { FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError } from "./errors.ts";
 import { type FlowExecOptions, type FlowExecSession, startExec } from "./exec.ts";
+import { type FlowLogStream, type FlowLogsOptions, followLogs } from "./logs.ts";
 
 /** Socket.IO's reconnection settings (on by default: unlimited attempts, 1 s to 5 s apart). */
 export interface FlowReconnectionOptions {
@@ -56,6 +58,10 @@ export interface FlowRequestOptions extends FlowCallOptions {
   /** The `request_id` of the send_message (default: a generated one). */
   requestId?: string;
 }
+
+/** `getLogs` options: what to read (see `get_container_logs`), and the call's own options. */
+export type FlowGetLogsOptions = Omit<FlowRequests["get_container_logs"], "container_id"> &
+  FlowCallOptions;
 
 /** Connection events of the client itself (not sent by the server). */
 export interface FlowConnectionEvents {
@@ -100,6 +106,16 @@ export interface FlowClient extends FlowRequestMethods<FlowCallOptions> {
     message: FlowMessage,
     options?: FlowRequestOptions,
   ): Promise<MessageReceived>;
+  /**
+   * A container's recent output (`get_container_logs`): the last `tail` lines (default 1000),
+   * optionally `since` a time (unix seconds or RFC 3339), with `time` when `timestamps` is true.
+   */
+  getLogs(containerId: string, options?: FlowGetLogsOptions): Promise<LogLine[]>;
+  /**
+   * Follows a container's output (`subscribe_logs`): an async iterator of `container_log`
+   * batches that ends when the container is removed; `break` unsubscribes.
+   */
+  logs(containerId: string, options?: FlowLogsOptions): FlowLogStream;
   /**
    * Starts an exec session in a running container (the manager must run with
    * FLOW_EXEC_ENABLED=true): a shell by default, or `cmd`; with `tty`, a terminal to resize.
@@ -417,6 +433,15 @@ export function createFlowClient(url: string, options: FlowClientOptions = {}): 
     ready,
     call,
     request,
+    async getLogs(containerId, { timeoutMs, signal, ...query } = {}) {
+      const reply = await call(
+        "get_container_logs",
+        { ...query, container_id: containerId },
+        { ...(timeoutMs !== undefined && { timeoutMs }), ...(signal && { signal }) },
+      );
+      return reply.lines;
+    },
+    logs: (containerId, logsOptions) => followLogs(socket, call, containerId, logsOptions),
     exec: (containerId, execOptions) => startExec(socket, call, containerId, execOptions),
     on(event, listener) {
       // biome-ignore lint/suspicious/noExplicitAny: the emitter's own typing is per-socket
