@@ -3,13 +3,17 @@
  *   pnpm --filter @dockflow/bench flow-relay        (or: cd bench && pnpm exec tsx flow-relay.ts)
  *
  * In one run, on this machine's Docker engine with the flow:latest image:
- * 1. Round trip client -> manager -> container -> manager -> client (`send_message` with the
- *    runtime's `echo`, answered as `message_received`), against a bare Socket.IO echo server and
- *    a bare Unix-socket echo (a Node echo server in a container, through a bind-mounted folder,
- *    as the manager talks to flows): p50/p99 latency and messages per second, 1 and 50 clients.
+ * 1. Round trip client -> relay -> flow container -> relay -> client (`send_message` with the
+ *    runtime's `echo`, answered as `message_received`) through the flow manager and through an
+ *    ideal relay (bench/flow-ideal-relay.ts: Socket.IO in, one NDJSON connection to the same
+ *    container's runtime socket, no validation, no logging), driven by the same clients, in
+ *    alternating rounds; p50/p99 latency and messages per second at 1 and 50 clients, and the
+ *    ratios manager/ideal. For scale, a bare Socket.IO echo and a bare Unix-socket echo (a Node
+ *    echo server in a container, through a bind-mounted folder, as the manager talks to flows).
  * 2. `get_container_status` latency with 50 running managed containers.
  * 3. create+start through the manager against `docker run -d`.
- * The manager and the Socket.IO echo run in their own processes (the clients share this one).
+ * FLOW_BENCH_RELAY_ONLY=1 runs part 1 only. The manager, the ideal relay and the Socket.IO echo
+ * run in their own processes (the clients share this one).
  * Every container carries the label dockflow.bench=<run id> and is removed at the end.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -17,10 +21,13 @@ import { randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Socket as NetSocket } from "node:net";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { dockerFor } from "@dockflow/testkit";
 import { io, type Socket } from "socket.io-client";
+import { LABEL_SOCKET_DIR } from "../apps/flow-manager/src/labels.ts";
+import { FLOW_SOCKET_NAME } from "../packages/protocol/src/index.ts";
 
 const run = promisify(execFile);
 const docker = dockerFor();
@@ -36,6 +43,9 @@ const STATUS_CONTAINERS = 50;
 const STATUS_QUERIES = 2000;
 const CREATE_RUNS = 10;
 const WARMUP = 200;
+/** Part 1 alternates manager and ideal relay in this many rounds (each a share of the messages). */
+const ROUNDS = Number(process.env.FLOW_BENCH_ROUNDS ?? 3);
+const RELAY_ONLY = process.env.FLOW_BENCH_RELAY_ONLY === "1";
 
 interface Series {
   latenciesMs: number[];
@@ -51,6 +61,16 @@ function summary(name: string, s: Series) {
   const rate = s.latenciesMs.length / s.seconds;
   return { name, p50: pct(s.latenciesMs, 50), p99: pct(s.latenciesMs, 99), rate };
 }
+function merge(parts: Series[]): Series {
+  return {
+    latenciesMs: parts.flatMap((p) => p.latenciesMs),
+    seconds: parts.reduce((sum, p) => sum + p.seconds, 0),
+  };
+}
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 function print(rows: ReturnType<typeof summary>[]) {
   for (const r of rows) {
     console.log(
@@ -228,9 +248,8 @@ async function cleanup(): Promise<void> {
 }
 
 async function main() {
-  const cpus = (await import("node:os")).cpus().length;
   console.log(
-    `flow manager benchmark (run ${RUN_ID}): node ${process.version}, ${cpus} CPUs, image ${IMAGE}`,
+    `flow manager benchmark (run ${RUN_ID}): node ${process.version}, ${cpus().length} CPUs, image ${IMAGE}, load average ${load()}`,
   );
   const socketRoot = await mkdtemp("/tmp/dfb-");
   const children: ChildProcess[] = [];
@@ -273,6 +292,13 @@ async function main() {
     });
     const flowId = flow.container_id as string;
     await call(admin, "start_container", { container_id: flowId });
+    // The manager connects to the runtime's socket for this first message: it exists from then on.
+    await call(admin, "send_message", { container_id: flowId, message: { command: "echo" } });
+    const inspected = await docker.getContainer(flowId).inspect();
+    const flowSocket = join(inspected.Config.Labels[LABEL_SOCKET_DIR] ?? "", FLOW_SOCKET_NAME);
+    const ideal = tsx([join(here, "flow-ideal-relay.ts"), "0", flowSocket, flowId]);
+    children.push(ideal);
+    const idealUrl = `http://127.0.0.1:${(await waitJson(ideal, "port")).port}`;
     const unixDir = await mkdtemp("/tmp/dfb-unix-");
     const unixEcho = await docker.createContainer({
       Image: "dockflow-base/node:local",
@@ -310,42 +336,63 @@ async function main() {
         (p) => p.id,
       );
 
-    const results: Record<string, ReturnType<typeof summary>[]> = {};
+    const ratios: string[] = [];
     for (const clients of [1, CLIENTS]) {
       const per = clients === 1 ? N_SINGLE : N_PER_CLIENT;
-      const relaySockets = await Promise.all(
-        Array.from({ length: clients }, () => connectClient(managerUrl)),
-      );
-      const echoSockets = await Promise.all(
-        Array.from({ length: clients }, () => connectClient(echoUrl)),
-      );
-      const relays = relaySockets.map(relayTrip);
+      const sockets = async (url: string) =>
+        Promise.all(Array.from({ length: clients }, () => connectClient(url)));
+      const managerSockets = await sockets(managerUrl);
+      const idealSockets = await sockets(idealUrl);
+      const echoSockets = await sockets(echoUrl);
+      const viaManager = managerSockets.map(relayTrip);
+      const viaIdeal = idealSockets.map(relayTrip);
       const echoes = echoSockets.map(echoTrip);
       const unixes = await Promise.all(Array.from({ length: clients }, () => unixClient(unixPath)));
       // Warm up every path (JIT, connections), then measure.
-      await measure(clients, Math.ceil(WARMUP / clients), (c) => relays[c]!());
-      await measure(clients, Math.ceil(WARMUP / clients), (c) => echoes[c]!());
-      await measure(clients, Math.ceil(WARMUP / clients), (c) => unixes[c]!());
+      for (const trips of [viaManager, viaIdeal, echoes, unixes]) {
+        await measure(clients, Math.ceil(WARMUP / clients), (c) => trips[c]!());
+      }
+      // Manager and ideal relay alternate (each round a share of the messages, the order
+      // swapped every round), so a burst of load from elsewhere hits both alike.
+      const managerRounds: Series[] = [];
+      const idealRounds: Series[] = [];
+      const perRound = Math.ceil(per / ROUNDS);
+      for (let round = 0; round < ROUNDS; round++) {
+        const order: [Series[], (() => Promise<void>)[]][] = [
+          [managerRounds, viaManager],
+          [idealRounds, viaIdeal],
+        ];
+        if (round % 2 === 1) order.reverse();
+        for (const [into, trips] of order) {
+          into.push(await measure(clients, perRound, (c) => trips[c]!()));
+        }
+      }
+      const manager = summary("flow manager (client->manager->flow->client)", merge(managerRounds));
+      const idealRow = summary("ideal relay (same container, same clients)", merge(idealRounds));
       const rows = [
-        summary(
-          "relay (client->manager->flow->client)",
-          await measure(clients, per, (c) => relays[c]!()),
-        ),
+        manager,
+        idealRow,
         summary("bare socket.io echo", await measure(clients, per, (c) => echoes[c]!())),
         summary(
           "bare unix-socket echo (container)",
           await measure(clients, per, (c) => unixes[c]!()),
         ),
       ];
-      results[clients] = rows;
-      console.log(`\nround trip, ${clients} client(s), ${per} messages each:`);
-      print(rows);
-      const [relay, sio, unix] = rows;
-      const base = sio!.p50 + unix!.p50;
       console.log(
-        `  relay p50 / (socket.io p50 + unix p50) = ${ms(relay!.p50)} / ${ms(base)} = ${(relay!.p50 / base).toFixed(2)}x`,
+        `\nround trip, ${clients} client(s), ${perRound * ROUNDS} messages each (${ROUNDS} alternating rounds), load average ${load()}:`,
       );
-      for (const s of [...relaySockets, ...echoSockets]) s.close();
+      print(rows);
+      const line = `${clients} client(s): manager/ideal p50 ${(manager.p50 / idealRow.p50).toFixed(2)}x, throughput ${(idealRow.rate / manager.rate).toFixed(2)}x (ideal ${idealRow.rate.toFixed(0)} / manager ${manager.rate.toFixed(0)} msg/s)`;
+      console.log(`  ${line}`);
+      ratios.push(line);
+      for (const s of [...managerSockets, ...idealSockets, ...echoSockets]) s.close();
+    }
+    console.log(`\nrelay cost against the ideal relay (>1: the manager is slower):`);
+    for (const line of ratios) console.log(`  ${line}`);
+    if (RELAY_ONLY) {
+      admin.close();
+      await rm(unixDir, { recursive: true, force: true });
+      return;
     }
 
     // --- 2. get_container_status with 50 running containers
