@@ -19,7 +19,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { connect, createServer, type Socket as NetSocket } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -50,6 +50,8 @@ const RELAY_ONLY = process.env.FLOW_BENCH_RELAY_ONLY === "1";
 interface Series {
   latenciesMs: number[];
   seconds: number;
+  /** CPU time the serving process used meanwhile (when it runs on this host), in ms. */
+  cpuMs?: number;
 }
 
 function pct(values: number[], p: number): number {
@@ -59,12 +61,14 @@ function pct(values: number[], p: number): number {
 const ms = (n: number) => `${n.toFixed(3)} ms`;
 function summary(name: string, s: Series) {
   const rate = s.latenciesMs.length / s.seconds;
-  return { name, p50: pct(s.latenciesMs, 50), p99: pct(s.latenciesMs, 99), rate };
+  const cpuUs = s.cpuMs === undefined ? undefined : (s.cpuMs * 1000) / s.latenciesMs.length;
+  return { name, p50: pct(s.latenciesMs, 50), p99: pct(s.latenciesMs, 99), rate, cpuUs };
 }
 function merge(parts: Series[]): Series {
   return {
     latenciesMs: parts.flatMap((p) => p.latenciesMs),
     seconds: parts.reduce((sum, p) => sum + p.seconds, 0),
+    cpuMs: parts.reduce((sum, p) => sum + (p.cpuMs ?? 0), 0),
   };
 }
 const load = () =>
@@ -74,18 +78,33 @@ const load = () =>
 function print(rows: ReturnType<typeof summary>[]) {
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(44)} p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  ${r.rate.toFixed(0).padStart(7)} msg/s`,
+      `  ${r.name.padEnd(44)} p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  ${r.rate.toFixed(0).padStart(7)} msg/s${r.cpuUs === undefined ? "" : `  ${r.cpuUs.toFixed(0).padStart(4)} us CPU/msg`}`,
     );
   }
 }
 
-/** Runs `clients` loops of `perClient` sequential round trips each, all at once. */
+const CLOCK_TICKS_PER_SECOND = Number((await run("getconf", ["CLK_TCK"])).stdout);
+
+/** CPU time (user + system) process `pid` has used so far, in ms (Linux /proc). */
+async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Runs `clients` loops of `perClient` sequential round trips each, all at once; with `pid`, also
+ * how much CPU that (serving) process used meanwhile.
+ */
 async function measure(
   clients: number,
   perClient: number,
   roundTrip: (client: number, i: number) => Promise<void>,
+  pid?: number,
 ): Promise<Series> {
   const latenciesMs: number[] = [];
+  const cpuBefore = pid === undefined ? 0 : await cpuMsOf(pid);
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
@@ -96,7 +115,9 @@ async function measure(
       }
     }),
   );
-  return { latenciesMs, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (pid === undefined) return { latenciesMs, seconds };
+  return { latenciesMs, seconds, cpuMs: (await cpuMsOf(pid)) - cpuBefore };
 }
 
 /** The first JSON line on the child's stdout that has `key` (the listening address). */
@@ -126,17 +147,18 @@ function waitJson(child: ChildProcess, key: string): Promise<Record<string, unkn
   });
 }
 
-function tsx(
+function node(
   args: string[],
   env: Record<string, string> = {},
   stdout: "pipe" | number = "pipe",
 ): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", ...args], {
+  return spawn(process.execPath, args, {
     cwd: here,
     env: { ...process.env, ...env },
     stdio: ["ignore", stdout, "inherit"],
   });
 }
+const tsx = (args: string[]) => node(["--import", "tsx", ...args]);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -254,16 +276,17 @@ async function main() {
   const socketRoot = await mkdtemp("/tmp/dfb-");
   const children: ChildProcess[] = [];
   try {
-    // --- processes: the manager (as in production: its own process, info-level audit log) and the bare echo
-    // The audit log goes to a file, as in production (not through this process).
+    // --- processes: the manager (as in production: the esbuild bundle in its own process,
+    // info-level audit log to a file, not through this process) and the bare echo.
+    await run("pnpm", ["--filter", "@dockflow/flow-manager", "build"], { cwd: root });
     const managerPort = await freePort();
     const logFile = join(socketRoot, "manager.log");
     // FLOW_BENCH_MANAGER_NODE_ARGS: extra node flags for the manager, e.g. "--cpu-prof".
     const managerNodeArgs = (process.env.FLOW_BENCH_MANAGER_NODE_ARGS ?? "")
       .split(" ")
       .filter(Boolean);
-    const manager = tsx(
-      [...managerNodeArgs, join(root, "apps/flow-manager/src/main.ts")],
+    const manager = node(
+      [...managerNodeArgs, join(root, "apps/flow-manager/dist/main.mjs")],
       {
         PORT: String(managerPort),
         FLOW_MANAGER_ID: `bench-${RUN_ID}`,
@@ -296,7 +319,15 @@ async function main() {
     await call(admin, "send_message", { container_id: flowId, message: { command: "echo" } });
     const inspected = await docker.getContainer(flowId).inspect();
     const flowSocket = join(inspected.Config.Labels[LABEL_SOCKET_DIR] ?? "", FLOW_SOCKET_NAME);
-    const ideal = tsx([join(here, "flow-ideal-relay.ts"), "0", flowSocket, flowId]);
+    // FLOW_BENCH_IDEAL_NODE_ARGS: the same for the ideal relay.
+    const idealNodeArgs = (process.env.FLOW_BENCH_IDEAL_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const ideal = tsx([
+      ...idealNodeArgs,
+      join(here, "flow-ideal-relay.ts"),
+      "0",
+      flowSocket,
+      flowId,
+    ]);
     children.push(ideal);
     const idealUrl = `http://127.0.0.1:${(await waitJson(ideal, "port")).port}`;
     const unixDir = await mkdtemp("/tmp/dfb-unix-");
@@ -358,21 +389,21 @@ async function main() {
       const idealRounds: Series[] = [];
       const perRound = Math.ceil(per / ROUNDS);
       for (let round = 0; round < ROUNDS; round++) {
-        const order: [Series[], (() => Promise<void>)[]][] = [
-          [managerRounds, viaManager],
-          [idealRounds, viaIdeal],
+        const order: [Series[], (() => Promise<void>)[], ChildProcess][] = [
+          [managerRounds, viaManager, manager],
+          [idealRounds, viaIdeal, ideal],
         ];
         if (round % 2 === 1) order.reverse();
-        for (const [into, trips] of order) {
-          into.push(await measure(clients, perRound, (c) => trips[c]!()));
+        for (const [into, trips, child] of order) {
+          into.push(await measure(clients, perRound, (c) => trips[c]!(), child.pid));
         }
       }
-      const manager = summary("flow manager (client->manager->flow->client)", merge(managerRounds));
+      const viaRow = summary("flow manager (client->manager->flow->client)", merge(managerRounds));
       const idealRow = summary("ideal relay (same container, same clients)", merge(idealRounds));
       const rows = [
-        manager,
+        viaRow,
         idealRow,
-        summary("bare socket.io echo", await measure(clients, per, (c) => echoes[c]!())),
+        summary("bare socket.io echo", await measure(clients, per, (c) => echoes[c]!(), echo.pid)),
         summary(
           "bare unix-socket echo (container)",
           await measure(clients, per, (c) => unixes[c]!()),
@@ -382,7 +413,7 @@ async function main() {
         `\nround trip, ${clients} client(s), ${perRound * ROUNDS} messages each (${ROUNDS} alternating rounds), load average ${load()}:`,
       );
       print(rows);
-      const line = `${clients} client(s): manager/ideal p50 ${(manager.p50 / idealRow.p50).toFixed(2)}x, throughput ${(idealRow.rate / manager.rate).toFixed(2)}x (ideal ${idealRow.rate.toFixed(0)} / manager ${manager.rate.toFixed(0)} msg/s)`;
+      const line = `${clients} client(s): manager/ideal p50 ${(viaRow.p50 / idealRow.p50).toFixed(2)}x, throughput ${(idealRow.rate / viaRow.rate).toFixed(2)}x (ideal ${idealRow.rate.toFixed(0)} / manager ${viaRow.rate.toFixed(0)} msg/s), CPU per message ${((viaRow.cpuUs ?? 0) / (idealRow.cpuUs ?? 1)).toFixed(2)}x`;
       console.log(`  ${line}`);
       ratios.push(line);
       for (const s of [...managerSockets, ...idealSockets, ...echoSockets]) s.close();
