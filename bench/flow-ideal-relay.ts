@@ -6,9 +6,9 @@
  * no logging, no Docker: the least a relay between these two protocols can do.
  * Usage (spawned by flow-relay.ts): tsx bench/flow-ideal-relay.ts <port> <flow.sock path> <container id>
  */
-import { createServer } from "node:http";
 import { connect } from "node:net";
-import { Server, type Socket } from "socket.io";
+import type { Socket } from "socket.io";
+import { serveSocketIo } from "./socket-io-server.ts";
 
 const port = Number(process.argv[2] ?? 0);
 const socketPath = process.argv[3];
@@ -49,35 +49,22 @@ flow.on("data", (text: string) => {
   }
 });
 
-const http = createServer();
-const io = new Server(http, { serveClient: false });
-io.on("connection", (client) => {
-  client.on(
-    "send_message",
-    (req: { request_id?: string; message: { command: string; data?: unknown } }) => {
-      const id = `ideal-${++counter}`;
-      waiting.set(id, { client, requestId: req.request_id });
-      client.emit("message_sent", {
-        request_id: req.request_id,
-        container_id: containerId,
-        message_id: id,
-      });
-      flow.write(
-        `${JSON.stringify({ id, command: req.message.command, data: req.message.data })}\n`,
-      );
-    },
-  );
-});
 flow.once("connect", () => {
-  http.listen(port, "127.0.0.1", () => {
-    const address = http.address();
-    process.stdout.write(
-      `${JSON.stringify({ port: typeof address === "object" ? address?.port : port })}\n`,
+  serveSocketIo(port, () => flow.destroy()).on("connection", (client) => {
+    client.on(
+      "send_message",
+      (req: { request_id?: string; message: { command: string; data?: unknown } }) => {
+        const id = `ideal-${++counter}`;
+        waiting.set(id, { client, requestId: req.request_id });
+        client.emit("message_sent", {
+          request_id: req.request_id,
+          container_id: containerId,
+          message_id: id,
+        });
+        flow.write(
+          `${JSON.stringify({ id, command: req.message.command, data: req.message.data })}\n`,
+        );
+      },
     );
   });
-});
-process.on("SIGTERM", () => {
-  io.close();
-  flow.destroy();
-  process.exit(0);
 });

@@ -20,7 +20,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { connect, createServer, type Socket as NetSocket } from "node:net";
+import { connect, type Socket as NetSocket } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -160,15 +160,14 @@ function node(
 }
 const tsx = (args: string[]) => node(["--import", "tsx", ...args]);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** The url of the manager's "flow manager listening" line in its log file, once it is there. */
+async function listeningUrl(logFile: string): Promise<string | undefined> {
+  for (const line of (await readFile(logFile, "utf8")).split("\n")) {
+    if (!line.includes('"flow manager listening"')) continue;
+    const { url } = JSON.parse(line) as { url?: string };
+    if (url) return url;
+  }
+  return undefined;
 }
 
 async function connectClient(url: string): Promise<Socket> {
@@ -279,7 +278,6 @@ async function main() {
     // --- processes: the manager (as in production: the esbuild bundle in its own process,
     // info-level audit log to a file, not through this process) and the bare echo.
     await run("pnpm", ["--filter", "@dockflow/flow-manager", "build"], { cwd: root });
-    const managerPort = await freePort();
     const logFile = join(socketRoot, "manager.log");
     // FLOW_BENCH_MANAGER_NODE_ARGS: extra node flags for the manager, e.g. "--cpu-prof".
     const managerNodeArgs = (process.env.FLOW_BENCH_MANAGER_NODE_ARGS ?? "")
@@ -288,7 +286,8 @@ async function main() {
     const manager = node(
       [...managerNodeArgs, join(root, "apps/flow-manager/dist/main.mjs")],
       {
-        PORT: String(managerPort),
+        // A port of its own choosing: one picked here could be taken by then on a shared machine.
+        PORT: "0",
         FLOW_MANAGER_ID: `bench-${RUN_ID}`,
         FLOW_SOCKET_ROOT: socketRoot,
         FLOW_ALLOWED_ROOTS: socketRoot,
@@ -298,11 +297,7 @@ async function main() {
       openSync(logFile, "a"),
     );
     children.push(manager);
-    const managerUrl = `http://127.0.0.1:${managerPort}`;
-    await waitFor(
-      async () => ((await fetch(`${managerUrl}/health`)).ok ? true : undefined),
-      "manager",
-    );
+    const managerUrl = await waitFor(() => listeningUrl(logFile), "manager");
     const echo = tsx([join(here, "flow-echo-server.ts"), "0"]);
     children.push(echo);
     const echoUrl = `http://127.0.0.1:${(await waitJson(echo, "port")).port}`;
