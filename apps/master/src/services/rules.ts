@@ -172,13 +172,25 @@ function log(ctx: RuleContext, type: string, payload: Record<string, unknown>) {
   return appendEvent(ctx.tx, { agent_id: ctx.agentId, type, payload, created_at: ctx.at });
 }
 
-/** `container_start`: the container's rules become this agent's, active (a rule in grace revives). */
+/**
+ * `container_start`: the container's rules become this agent's, active (a rule in grace revives).
+ * A Swarm task started on another node does not take its service's hostname from an owner that is
+ * online and serves it (replicas spread over nodes, scaling): only a stated migration
+ * (`migration_source`, seed 6.3) does; otherwise the hostname moves when the owner's rule enters
+ * the grace period or the owner goes offline (see applyStatusReport).
+ */
 export async function applyContainerStart(
   ctx: RuleContext,
   container: ReportedContainer,
 ): Promise<RuleChanges> {
   const { specs, warnings } = await desiredSpecs(ctx, container);
   if (specs === undefined) return { changed: false, warnings };
+  if (container.service_id && !container.migration_source) {
+    const others = (await rules.getRulesBySource(ctx.tx, sourceOf(container))).filter(
+      (r) => r.agent_id !== ctx.agentId,
+    );
+    if (others.length > 0 && !(await mayTakeOver(ctx, others))) return { changed: false, warnings };
+  }
   return { changed: await claimRules(ctx, container, specs, null), warnings };
 }
 
