@@ -25,6 +25,7 @@ export interface AgentView {
   status: string;
   node_id: string | null;
   node_role: string | null;
+  last_heartbeat: string;
 }
 
 /** The agent that runs "on" a node: in this process, talking to that node's engine. */
@@ -191,6 +192,10 @@ export class ClusterScenario {
     return (await this.stack.admin<{ agents: AgentView[] }>("GET", "/agents")).agents;
   }
 
+  async masterAgent(agentId: string): Promise<AgentView | undefined> {
+    return (await this.masterAgents()).find((a) => a.agent_id === agentId);
+  }
+
   /** The Cloudflare tunnel id of an agent. */
   async tunnelOf(agentId: string): Promise<string> {
     return waitFor(
@@ -286,3 +291,28 @@ export class ServingTimeline {
     clearInterval(this.timer);
   }
 }
+
+/**
+ * The states a hostname went through while it moved from tunnel `from` to tunnel `to`, as words:
+ * `cname=old ingress=old+new` and so on (seed 6: ingress on the new tunnel first, then the CNAME,
+ * then the old tunnel drops it; the CNAME is never missing).
+ */
+export function describeMove(
+  states: ServingTimeline["states"],
+  from: string,
+  to: string,
+): string[] {
+  const word = (tunnel: string | undefined) =>
+    tunnel === from ? "old" : tunnel === to ? "new" : (tunnel ?? "missing");
+  return states.map(
+    (s) => `cname=${word(s.cname)} ingress=${s.ingress.map(word).sort().join("+") || "none"}`,
+  );
+}
+
+/** The move as seed 6 wants it: no moment without the CNAME or without ingress behind it. */
+export const CLEAN_MOVE = [
+  "cname=old ingress=old",
+  "cname=old ingress=new+old",
+  "cname=new ingress=new+old",
+  "cname=new ingress=new",
+];
