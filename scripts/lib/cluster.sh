@@ -53,6 +53,8 @@ cluster_engine_start() { # cluster_engine_start NODE: dockerd in the node's name
   ns=$(cluster_ns "$node")
   dir=$CLUSTER_DIR/$node
   mkdir -p "$dir"
+  # Also reachable by the node's host name: a stack's agent mounts $CLUSTER_DIR/{{.Node.Hostname}}/docker.sock.
+  ln -sfn "$node" "$CLUSTER_DIR/$CLUSTER_PREFIX-$node"
   # nsenter (not `ip netns exec`, which remounts /sys) into the network namespace, then a UTS
   # namespace of its own so each node has its own host name; exec keeps dockerd's pid the child's.
   nsenter --net="/var/run/netns/$ns" unshare --uts sh -c \
