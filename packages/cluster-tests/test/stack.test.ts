@@ -1,7 +1,7 @@
 import { TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, connectCluster } from "./helpers/cluster.ts";
-import { DeployedStack } from "./helpers/stack.ts";
+import { ADMIN_TOKEN, DeployedStack, SANDBOX_ACCOUNT } from "./helpers/stack.ts";
 
 interface AgentView {
   agent_id: string;
@@ -29,11 +29,6 @@ describe("the stack deployed with docker stack deploy", () => {
   });
 
   afterAll(async () => {
-    for (const node of cluster?.nodes ?? []) {
-      await stack
-        ?.docker(["service", "rm", `web-${node.name}-${stack.namespace}`])
-        .catch(() => undefined);
-    }
     await stack?.remove();
   });
 
@@ -59,7 +54,7 @@ describe("the stack deployed with docker stack deploy", () => {
     // Each master answers from the same database.
     for (const url of urls) {
       const response = await fetch(`${url}/api/v2/agents`, {
-        headers: { authorization: "Bearer stack-admin-token-0123456789abcdef" },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       });
       expect(((await response.json()) as { agents: unknown[] }).agents).toHaveLength(3);
     }
@@ -119,7 +114,7 @@ describe("the stack deployed with docker stack deploy", () => {
       expect(record.content).toBe(`${tunnel}.cfargotunnel.com`);
       const config = await stack.cloudflare<{
         config: { ingress: { hostname?: string; service: string }[] };
-      }>(`/accounts/${"5a4db0c8f1e24b4fa6c1a7e1d0c0ffee"}/cfd_tunnel/${tunnel}/configurations`);
+      }>(`/accounts/${SANDBOX_ACCOUNT}/cfd_tunnel/${tunnel}/configurations`);
       expect(config.config.ingress).toContainEqual(
         expect.objectContaining({
           hostname: hostOf(node.name),
@@ -134,7 +129,9 @@ describe("the stack deployed with docker stack deploy", () => {
     const statuses = new Set<string>();
     const sampler = setInterval(() => {
       void agents().then(
-        (now) => now.forEach((a) => statuses.add(a.status)),
+        (now) => {
+          for (const a of now) statuses.add(a.status);
+        },
         () => undefined,
       );
     }, 250);

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
+import { removeLabelled, TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
 import type { Cluster } from "./cluster.ts";
 
 const run = promisify(execFile);
@@ -181,6 +181,9 @@ export class DeployedStack {
     const label = `label=${TEST_LABEL}=${testRunId}`;
     await this.docker(["stack", "rm", this.namespace]).catch(() => undefined);
     await this.docker(["service", "rm", "cloudflare-sandbox"]).catch(() => undefined);
+    // What the agents made (connector services and containers, labelled through CONNECTOR_LABELS)
+    // and the test's own services.
+    for (const node of this.cluster.nodes) await removeLabelled(node.docker).catch(() => undefined);
     // Tasks leave asynchronously; then the stack's network, the secrets and, on every node, the
     // stack's containers (agent-key one-shots, connectors) and volumes.
     await waitFor(
