@@ -24,17 +24,7 @@ try {
   for (let i = 0; i < runs; i++) {
     const service = `bench-${s.names.id}-${i}`;
     const hostname = `${service}.example.com`;
-    await s.createService(service, hostname, 1, ["--constraint", "node.role==worker"]);
-    const [task] = await waitFor(
-      async () => {
-        const tasks = await runningTasks(s.cluster, service);
-        return tasks.length === 1 && tasks;
-      },
-      { message: "task running", timeoutMs: 60_000 },
-    );
-    const from = s.agentOn(s.cluster.byId(task!.nodeId));
-    const to = s.agents.find((a) => a.node.role === "worker" && a !== from)!;
-    await s.servedBy(hostname, from.id);
+    const { from, to } = await s.serveFromWorker(service, hostname);
     const newTunnel = await s.tunnelOf(to.id).catch(() => undefined);
 
     const started = performance.now();

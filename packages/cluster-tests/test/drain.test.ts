@@ -42,31 +42,11 @@ describe("draining the node that serves a hostname", () => {
   });
 
   it("drain: the task moves to the other worker and the hostname follows without a gap", async () => {
-    serviceId = await s.createService(service, hostname, 1, ["--constraint", "node.role==worker"]);
-    const [task] = await waitFor(
-      async () => {
-        const tasks = await runningTasks(s.cluster, service);
-        return tasks.length === 1 && tasks;
-      },
-      { message: "task running", timeoutMs: 60_000 },
-    );
-    from = s.agentOn(s.cluster.byId(task!.nodeId));
-    to = s.agents.find((a) => a.node.role === "worker" && a !== from)!;
-    oldTunnel = await s.servedBy(hostname, from.id);
-
+    ({ serviceId, from, to, tunnel: oldTunnel } = await s.serveFromWorker(service, hostname));
     timeline = new ServingTimeline(() => s.served(hostname));
     drained = from.node;
     await availability(drained, "drain");
-    const [moved] = await waitFor(
-      async () => {
-        const tasks = await runningTasks(s.cluster, service);
-        return tasks.length === 1 && tasks[0]!.nodeId === to.node.id && tasks;
-      },
-      { message: "task moved to the other worker", timeoutMs: 120_000 },
-    );
-    await waitFor(() => to.taskIds(serviceId).join() === moved!.id, {
-      message: "the other worker's agent reports the task",
-    });
+    await s.movedTo(service, serviceId, to);
     await waitFor(() => from.taskIds(serviceId).length === 0, {
       message: "the drained node's agent reports its task gone",
     });
@@ -81,19 +61,7 @@ describe("draining the node that serves a hostname", () => {
   it("the node active again: nothing moves back", async () => {
     await availability(drained!, "active");
     timeline = new ServingTimeline(() => s.served(hostname));
-    const active = Date.now();
-    // Two more heartbeats and status reports (one a second) from both workers' agents.
-    await waitFor(
-      async () => {
-        const beats = await Promise.all(
-          [from, to].map(async (a) =>
-            Date.parse((await s.masterAgent(a.id))?.last_heartbeat ?? ""),
-          ),
-        );
-        return beats.every((b) => b >= active + 2000);
-      },
-      { message: "two more reports from both workers", timeoutMs: 60_000 },
-    );
+    await s.twoMoreReports([from, to], Date.now());
     timeline.stop();
     expect(describeMove(timeline.states, oldTunnel, newTunnel)).toEqual(["cname=new ingress=new"]);
     expect((await runningTasks(s.cluster, service)).map((t) => t.nodeId)).toEqual([to.node.id]);

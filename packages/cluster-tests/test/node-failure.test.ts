@@ -16,11 +16,10 @@ import {
 } from "./helpers/scenario.ts";
 
 /**
- * Seed 6 for real: the worker running the task that serves a hostname dies (its engine, its
- * containers and its agent SIGKILLed/stopped at once). Swarm reschedules the task on the other
- * worker, whose agent reports it; the hostname moves to that agent's tunnel without a moment
- * where the CNAME is missing; the dead node's agent goes offline; when the node comes back
- * nothing moves back.
+ * Seed 6 for real: the worker running the task that serves a hostname dies (its agent, its
+ * engine and every container on it at once). Swarm reschedules the task on the other worker,
+ * whose agent reports it; the hostname moves to that agent's tunnel without a moment where the
+ * CNAME is missing; the dead node's agent goes offline; when the node comes back nothing moves back.
  */
 describe("a worker node fails under a served hostname", () => {
   let s: ClusterScenario;
@@ -51,18 +50,7 @@ describe("a worker node fails under a served hostname", () => {
   });
 
   it("the task runs on a worker, whose agent's tunnel serves the hostname", async () => {
-    serviceId = await s.createService(service, hostname, 1, ["--constraint", "node.role==worker"]);
-    const [task] = await waitFor(
-      async () => {
-        const tasks = await runningTasks(s.cluster, service);
-        return tasks.length === 1 && tasks;
-      },
-      { message: "task running", timeoutMs: 60_000 },
-    );
-    from = s.agentOn(s.cluster.byId(task!.nodeId));
-    to = s.agents.find((a) => a.node.role === "worker" && a !== from)!;
-    await waitFor(() => from.taskIds(serviceId).length === 1, { message: "task reported" });
-    oldTunnel = await s.servedBy(hostname, from.id);
+    ({ serviceId, from, to, tunnel: oldTunnel } = await s.serveFromWorker(service, hostname));
     expect(await s.connectorNode(from.id)).toBe(from.node.id);
   });
 
@@ -74,21 +62,11 @@ describe("a worker node fails under a served hostname", () => {
     // node's engine and every container on it are SIGKILLed.
     await from.stop();
     await killNode(dead);
-    const [task] = await waitFor(
-      async () => {
-        const tasks = await runningTasks(s.cluster, service);
-        return tasks.length === 1 && tasks[0]!.nodeId === to.node.id && tasks;
-      },
-      { message: "task rescheduled on the other worker", timeoutMs: 120_000 },
-    );
-    await waitFor(() => to.taskIds(serviceId).join() === task!.id, {
-      message: "the other worker's agent reports the task",
+    await s.movedTo(service, serviceId, to);
+    await waitFor(async () => (await s.masterAgent(deadAgentId))?.status === "offline", {
+      message: "the dead node's agent offline",
+      timeoutMs: 60_000,
     });
-    await waitFor(
-      async () =>
-        (await s.masterAgents()).find((a) => a.agent_id === deadAgentId)?.status === "offline",
-      { message: "the dead node's agent offline", timeoutMs: 60_000 },
-    );
     newTunnel = await s.servedBy(hostname, to.id);
     timeline.stop();
     expect(describeMove(timeline.states, oldTunnel, newTunnel)).toEqual(CLEAN_MOVE);
@@ -100,8 +78,9 @@ describe("a worker node fails under a served hostname", () => {
     await startNode(s.cluster, dead!);
     await from.start();
     // The same agent (its id kept in its data directory), on the same node.
-    const back = await waitFor(() => from.agent?.agentId, { message: "agent registered again" });
-    expect(back).toBe(deadAgentId);
+    expect(await waitFor(() => from.agent?.agentId, { message: "agent registered again" })).toBe(
+      deadAgentId,
+    );
     timeline = new ServingTimeline(() => s.served(hostname));
     const online = await waitFor(
       async () => {
@@ -110,11 +89,7 @@ describe("a worker node fails under a served hostname", () => {
       },
       { message: "agent online again", timeoutMs: 60_000 },
     );
-    // Two more heartbeats and status reports (one a second) from the returned agent.
-    await waitFor(
-      async () => Date.parse((await s.masterAgent(from.id))?.last_heartbeat ?? "") >= online + 2000,
-      { message: "two more reports from the returned agent", timeoutMs: 60_000 },
-    );
+    await s.twoMoreReports([from], online);
     timeline.stop();
     expect(describeMove(timeline.states, oldTunnel, newTunnel)).toEqual(["cname=new ingress=new"]);
     expect((await runningTasks(s.cluster, service)).map((t) => t.nodeId)).toEqual([to.node.id]);

@@ -1,6 +1,6 @@
-import { TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
+import { waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cluster, connectCluster } from "./helpers/cluster.ts";
+import { type Cluster, connectCluster, labelledServiceArgs } from "./helpers/cluster.ts";
 import { ADMIN_TOKEN, DeployedStack, SANDBOX_ACCOUNT } from "./helpers/stack.ts";
 
 interface AgentView {
@@ -62,31 +62,14 @@ describe("the stack deployed with docker stack deploy", () => {
 
   it("a labelled service on each node is served through that node's agent's tunnel", async () => {
     for (const node of cluster.nodes) {
-      const labels = [
-        "dockflare.enable=true",
-        `dockflare.domain=${hostOf(node.name)}`,
-        "dockflare.port=8080",
-      ];
-      await stack.docker([
-        "service",
-        "create",
-        "--detach",
-        "--quiet",
-        "--name",
-        `web-${node.name}-${stack.namespace}`,
-        ...labels.flatMap((l) => ["--label", l, "--container-label", l]),
-        "--label",
-        `${TEST_LABEL}=${testRunId}`,
-        "--container-label",
-        `${TEST_LABEL}=${testRunId}`,
-        "--network",
-        stack.network,
-        "--constraint",
-        `node.id==${node.id}`,
-        "dockflow-base/busybox:local",
-        "sleep",
-        "3600",
-      ]);
+      await stack.docker(
+        labelledServiceArgs({
+          name: `web-${node.name}-${stack.namespace}`,
+          hostname: hostOf(node.name),
+          network: stack.network,
+          extra: ["--constraint", `node.id==${node.id}`],
+        }),
+      );
     }
     const zone = (await stack.cloudflare<{ id: string }[]>("/zones?name=example.com"))[0]!;
     const list = await agents();

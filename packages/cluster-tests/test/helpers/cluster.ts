@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { dockerFor, waitFor } from "@dockflow/testkit";
+import { dockerFor, TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
 import type Docker from "dockerode";
 
 const run = promisify(execFile);
@@ -114,4 +114,42 @@ export async function runningTasks(cluster: Cluster, service: string): Promise<T
   return tasks
     .filter((t) => t.Status.State === "running")
     .map((t) => ({ id: t.ID, nodeId: t.NodeID, state: t.Status.State }));
+}
+
+/**
+ * `docker service create` arguments for a sleeping busybox service labelled as in seed 2.1
+ * (port 8080) on the service and, for agents on workers (which cannot read services), on its task
+ * containers, on `network`, carrying this run's test label; `extra` goes before the image.
+ */
+export function labelledServiceArgs(options: {
+  name: string;
+  hostname: string;
+  network: string;
+  labels?: string[];
+  extra?: string[];
+}): string[] {
+  const labels = [
+    "dockflare.enable=true",
+    `dockflare.domain=${options.hostname}`,
+    "dockflare.port=8080",
+    `${TEST_LABEL}=${testRunId}`,
+    ...(options.labels ?? []),
+  ];
+  return [
+    "service",
+    "create",
+    "--detach",
+    "--quiet",
+    "--name",
+    options.name,
+    ...labels.flatMap((l) => ["--label", l, "--container-label", l]),
+    "--network",
+    options.network,
+    "--stop-grace-period",
+    "1s",
+    ...(options.extra ?? []),
+    "dockflow-base/busybox:local",
+    "sleep",
+    "3600",
+  ];
 }

@@ -8,8 +8,14 @@ import {
 } from "@dockflow/agent/testing/agent";
 import { dockerCli } from "@dockflow/agent/testing/cli";
 import { type MasterStack, startMasterStack } from "@dockflow/agent/testing/stack";
-import { removeLabelled, TEST_LABEL, testRunId, waitFor } from "@dockflow/testkit";
-import { type Cluster, type ClusterNode, connectCluster } from "./cluster.ts";
+import { removeLabelled, waitFor } from "@dockflow/testkit";
+import {
+  type Cluster,
+  type ClusterNode,
+  connectCluster,
+  labelledServiceArgs,
+  runningTasks,
+} from "./cluster.ts";
 
 /** The master's view of a rule (GET /rules). */
 export interface RuleView {
@@ -144,35 +150,67 @@ export class ClusterScenario {
    * agents on workers, which cannot read services) on its task containers, on the cluster's overlay.
    */
   async createService(name: string, hostname: string, replicas: number, extra: string[] = []) {
-    const labels = [
-      "dockflare.enable=true",
-      `dockflare.domain=${hostname}`,
-      "dockflare.port=8080",
-      this.names.scopeLabel,
-    ];
-    return dockerCli(this.cluster.manager.host, [
-      "service",
-      "create",
-      "--detach",
-      "--quiet",
-      "--name",
-      name,
-      ...labels.flatMap((l) => ["--label", l, "--container-label", l]),
-      "--label",
-      `${TEST_LABEL}=${testRunId}`,
-      "--container-label",
-      `${TEST_LABEL}=${testRunId}`,
-      "--network",
-      this.cluster.network,
-      "--replicas",
-      String(replicas),
-      "--stop-grace-period",
-      "1s",
-      ...extra,
-      "dockflow-base/busybox:local",
-      "sleep",
-      "3600",
+    return dockerCli(
+      this.cluster.manager.host,
+      labelledServiceArgs({
+        name,
+        hostname,
+        network: this.cluster.network,
+        labels: [this.names.scopeLabel],
+        extra: ["--replicas", String(replicas), ...extra],
+      }),
+    );
+  }
+
+  /**
+   * A one-replica labelled service on a worker: returns the agent on that worker (`from`), whose
+   * tunnel serves the hostname, and the agent on the other worker (`to`).
+   */
+  async serveFromWorker(service: string, hostname: string) {
+    const serviceId = await this.createService(service, hostname, 1, [
+      "--constraint",
+      "node.role==worker",
     ]);
+    const [task] = await waitFor(
+      async () => {
+        const tasks = await runningTasks(this.cluster, service);
+        return tasks.length === 1 && tasks;
+      },
+      { message: "task running", timeoutMs: 60_000 },
+    );
+    const from = this.agentOn(this.cluster.byId(task!.nodeId));
+    const to = this.agents.find((a) => a.node.role === "worker" && a !== from)!;
+    await waitFor(() => from.taskIds(serviceId).length === 1, { message: "task reported" });
+    const tunnel = await this.servedBy(hostname, from.id);
+    return { serviceId, from, to, tunnel };
+  }
+
+  /** Waits until the service's one task runs on `to`'s node and `to` reports it; returns its id. */
+  async movedTo(service: string, serviceId: string, to: NodeAgent): Promise<string> {
+    const [task] = await waitFor(
+      async () => {
+        const tasks = await runningTasks(this.cluster, service);
+        return tasks.length === 1 && tasks[0]!.nodeId === to.node.id && tasks;
+      },
+      { message: `task rescheduled on ${to.node.name}`, timeoutMs: 120_000 },
+    );
+    await waitFor(() => to.taskIds(serviceId).join() === task!.id, {
+      message: `${to.node.name}'s agent reports the task`,
+    });
+    return task!.id;
+  }
+
+  /** Waits until each agent's heartbeat in the master is at least 2 s (two reports) past `since`. */
+  async twoMoreReports(agents: NodeAgent[], since: number): Promise<void> {
+    await waitFor(
+      async () => {
+        const beats = await Promise.all(
+          agents.map(async (a) => Date.parse((await this.masterAgent(a.id))?.last_heartbeat ?? "")),
+        );
+        return beats.every((b) => b >= since + 2000);
+      },
+      { message: "two more reports", timeoutMs: 60_000 },
+    );
   }
 
   /** `docker <args>` against the manager. */
