@@ -53,6 +53,8 @@ describe("draining the node that serves a hostname", () => {
     newTunnel = await s.servedBy(hostname, to.id);
     timeline.stop();
     expect(describeMove(timeline.states, oldTunnel, newTunnel)).toEqual(CLEAN_MOVE);
+    // The start moved the rule; the new owner's next status report counts its replicas.
+    await waitFor(async () => (await s.rule(hostname))?.replicas === 1, { message: "1 replica" });
     expect(await s.rule(hostname)).toMatchObject({ agent_id: to.id, state: "active", replicas: 1 });
     // A planned move: the drained node's agent stayed online throughout.
     expect((await s.masterAgent(from.id))?.status).toBe("online");

@@ -71,6 +71,8 @@ describe("a worker node fails under a served hostname", () => {
     timeline.stop();
     expect(describeMove(timeline.states, oldTunnel, newTunnel)).toEqual(CLEAN_MOVE);
     expect(await s.connectorNode(to.id)).toBe(to.node.id);
+    // The start moved the rule; the new owner's next status report counts its replicas.
+    await waitFor(async () => (await s.rule(hostname))?.replicas === 1, { message: "1 replica" });
     expect(await s.rule(hostname)).toMatchObject({ agent_id: to.id, state: "active", replicas: 1 });
   });
 

@@ -313,20 +313,23 @@ export class ServingTimeline {
   readonly states: { cname: string | undefined; ingress: string[] }[] = [];
   private readonly timer: NodeJS.Timeout;
 
-  constructor(sample: () => { cname: string | undefined; ingress: string[] }) {
-    const take = () => {
-      const now = sample();
-      const last = this.states.at(-1);
-      if (!last || last.cname !== now.cname || last.ingress.join() !== now.ingress.join()) {
-        this.states.push(now);
-      }
-    };
-    take();
-    this.timer = setInterval(take, 5);
+  constructor(private readonly sample: () => { cname: string | undefined; ingress: string[] }) {
+    this.take();
+    this.timer = setInterval(() => this.take(), 5);
   }
 
+  private take(): void {
+    const now = this.sample();
+    const last = this.states.at(-1);
+    if (!last || last.cname !== now.cname || last.ingress.join() !== now.ingress.join()) {
+      this.states.push(now);
+    }
+  }
+
+  /** Stops sampling, after one last sample (the state the test just waited for). */
   stop(): void {
     clearInterval(this.timer);
+    this.take();
   }
 }
 

@@ -93,7 +93,9 @@ export class DeployedStack {
       MASTER_PUBLISH_PORT: String(MASTER_PORT),
       DOCKER_SOCKET: `${process.env.TEST_CLUSTER_DIR}/{{.Node.Hostname}}/docker.sock`,
       AGENT_REPORT_INTERVAL_SECONDS: "1",
-      AGENT_OFFLINE_AFTER_SECONDS: "10",
+      // Above the agent's 15 s request timeout: a request caught on a killed master's connection
+      // waits that long before it is retried, and the agent is not offline meanwhile.
+      AGENT_OFFLINE_AFTER_SECONDS: "30",
       AGENT_CONNECTOR_LABELS: `${TEST_LABEL}=${testRunId}`,
       LOG_LEVEL: "info",
     };
