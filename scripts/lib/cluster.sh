@@ -155,7 +155,8 @@ cluster_engine_stop() { # cluster_engine_stop NODE: SIGTERM, wait, then whatever
   fi
   cluster_kill_shims "$node" KILL
   # Mounts the engine left under its roots (overlay layers, netns files, shm).
-  grep -o " $dir/[^ ]*" /proc/mounts | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  local mount
+  for mount in $(grep -o " $dir/[^ ]*" /proc/mounts | sort -r || true); do umount -l "$mount" 2>/dev/null || true; done
 }
 
 cluster_down() {
