@@ -357,3 +357,17 @@ export const CLEAN_MOVE = [
   "cname=new ingress=new+old",
   "cname=new ingress=new",
 ];
+
+/**
+ * "clean" when the sampled states (describeMove) go from the first to the last state of
+ * CLEAN_MOVE through no other state and never back; a sample can miss a short intermediate
+ * state, never add one. Otherwise the states, to show what happened.
+ */
+export function moveVerdict(words: string[]): string {
+  const steps = words.map((w) => CLEAN_MOVE.indexOf(w));
+  const clean =
+    steps[0] === 0 &&
+    steps.at(-1) === CLEAN_MOVE.length - 1 &&
+    steps.every((step, i) => step >= 0 && (i === 0 || step > steps[i - 1]!));
+  return clean ? "clean" : words.join(" -> ");
+}
