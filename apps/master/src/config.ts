@@ -1,5 +1,6 @@
 import { describeIssues } from "@dockflow/protocol";
 import { z } from "zod";
+import { SecretFileError, withSecretFiles } from "./secret-files.ts";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const flag = z
@@ -69,9 +70,18 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {}
 
-/** Parses the environment; the error names the wrong variables but never echoes their values. */
+/**
+ * Parses the environment (secrets may come from `<NAME>_FILE`, see secret-files.ts); the error names the wrong variables but never echoes their values. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  let withFiles: Record<string, string | undefined>;
+  try {
+    withFiles = withSecretFiles(env);
+  } catch (error) {
+    if (error instanceof SecretFileError)
+      throw new ConfigError(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+  const parsed = ConfigSchema.safeParse(withFiles);
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
   return parsed.data;

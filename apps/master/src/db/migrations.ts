@@ -134,6 +134,23 @@ const migrations: Record<string, Migration> = {
         for each statement execute function dockflow_agent_keys_changed()`.execute(db);
     },
   },
+  "0003_placements": {
+    // How many running tasks of each source (a Swarm service) each agent's node reported in its
+    // last status report: a rule's replicas are the sum over online agents, not only its owner's.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("placements")
+        .addColumn("agent_id", "text", (c) =>
+          c.notNull().references("agents.id").onDelete("cascade"),
+        )
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("count", "integer", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .addPrimaryKeyConstraint("placements_pk", ["agent_id", "source"])
+        .execute();
+      await db.schema.createIndex("placements_source").on("placements").column("source").execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -105,6 +105,14 @@ export interface EventLogTable {
   created_at: Timestamp;
 }
 
+/** Running tasks of a source on an agent's node, from its last status report (migration 0003). */
+export interface PlacementsTable {
+  agent_id: string;
+  source: string;
+  count: number;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   agent_keys: AgentKeysTable;
   agents: AgentsTable;
@@ -113,6 +121,7 @@ export interface Database {
   dns_records: DnsRecordsTable;
   commands: CommandsTable;
   event_log: EventLogTable;
+  placements: PlacementsTable;
 }
 
 export type AgentRow = Selectable<AgentsTable>;
