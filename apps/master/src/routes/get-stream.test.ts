@@ -102,12 +102,12 @@ describe.each(DATABASES)("GET /stream (%s)", (database) => {
     const ids = resumed.changes().map((c) => BigInt(c.id));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id, i) => i === 0 || id > (ids[i - 1] ?? 0n))).toBe(true);
-    expect(resumed.changes().filter((c) => c.kind === "key").map(keyName)).toEqual([
-      "missed-1",
-      "missed-2",
-      "missed-3",
-      "live",
-    ]);
+    expect(
+      resumed
+        .changes()
+        .filter((c) => c.kind === "key")
+        .map(keyName),
+    ).toEqual(["missed-1", "missed-2", "missed-3", "live"]);
     expect(resumed.resets()).toEqual([]);
   });
 

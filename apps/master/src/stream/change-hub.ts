@@ -77,10 +77,7 @@ export class ChangeHub {
    * A new client. Without `lastEventId` it gets changes from now on; with one it first gets every
    * change after that id, or `event: reset` when those are no longer kept.
    */
-  async connect(
-    lastEventId: string | undefined,
-    destroy?: () => void,
-  ): Promise<SseConnection> {
+  async connect(lastEventId: string | undefined, destroy?: () => void): Promise<SseConnection> {
     const client: Client = {
       connection: new SseConnection({
         maxBufferedBytes: this.options.maxBufferedBytes,
@@ -139,7 +136,9 @@ export class ChangeHub {
     const [pruned, newest] = (await Promise.all([prunedThrough(db), latestChangeId(db)])).map(
       BigInt,
     ) as [bigint, bigint];
-    const latest = newest > pruned ? newest : pruned;
+    // Everything may have been pruned: the newest id is then the pruned mark.
+    let latest = newest;
+    if (pruned > latest) latest = pruned;
     const { connection } = client;
     let cursor = after;
     if (after < pruned || after > latest) {
