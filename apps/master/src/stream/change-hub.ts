@@ -54,6 +54,11 @@ export class ChangeHub {
     return this.clients.size;
   }
 
+  /** The newest change id read and sent out. */
+  get position(): string {
+    return String(this.lastId);
+  }
+
   /** New changes were committed (or may have been while notifications were down): read them. */
   notified(): void {
     if (this.reading) {
