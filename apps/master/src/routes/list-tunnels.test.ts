@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureTunnelRow } from "../db/repositories/tunnels.ts";
 import { expectApiError, json, startEvent, webLabels } from "../testing/expect.ts";
 import { startTestMaster, type TestMaster } from "../testing/harness.ts";
 import { pageThrough } from "../testing/pages.ts";
@@ -33,24 +34,10 @@ describe("GET /tunnels", () => {
 
   it("pages through tunnels by agent id, each exactly once", async () => {
     const at = t.clock.now();
-    await t.master.db
-      .insertInto("tunnels")
-      .values(
-        Array.from({ length: 13 }, (_, i) => ({
-          agent_id: `agent-gone-${String(i).padStart(2, "0")}`,
-          name: `dockflow-gone-${i}`,
-          tunnel_id: null,
-          rules_sent: null,
-          applied_keys: "[]",
-          applied_hash: null,
-          connector_status: null,
-          connector_version: null,
-          last_error: null,
-          created_at: at,
-          updated_at: at,
-        })),
-      )
-      .execute();
+    for (let i = 0; i < 13; i++) {
+      const id = `agent-gone-${String(i).padStart(2, "0")}`;
+      await ensureTunnelRow(t.master.db, id, `dockflow-${id}`, at);
+    }
     const { items, pages } = await pageThrough<{ agent_id: string; status: string }>(
       t,
       "/tunnels?limit=5",
