@@ -12,7 +12,7 @@ import { bearerToken, secretsEqual } from "./secrets.ts";
 /** The console's session cookie (HttpOnly, SameSite=Strict). */
 export const SESSION_COOKIE = "dockflow_session";
 /** The header a cookie-authenticated state-changing request carries its CSRF token in. */
-export const CSRF_HEADER = "x-csrf-token";
+const CSRF_HEADER = "x-csrf-token";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -109,7 +109,7 @@ export function createGuards(options: GuardOptions) {
   };
 
   /** Requests without a bearer token: the console's session cookie (+ CSRF check), or 401. */
-  const sessionOr401 = async (c: Context<AppEnv>, ip: string): Promise<SessionRow> => {
+  const sessionOr401 = async (c: Context<AppEnv>, ip: string): Promise<void> => {
     const session = await cookieSession(c);
     if (!session) {
       throw unauthorized(
@@ -119,7 +119,6 @@ export function createGuards(options: GuardOptions) {
     }
     checkCsrf(c, session);
     c.set("session", session);
-    return session;
   };
 
   /** `GET`/`DELETE /session`: the console's own session (a bearer token is not a session). */
