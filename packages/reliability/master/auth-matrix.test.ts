@@ -24,7 +24,8 @@ const CALLERS: Caller[] = [
   "admin",
 ];
 
-type Kind = "public" | "admin" | "agent" | "admin_or_agent" | "register";
+/** `session`: the console's own session routes, which take the session cookie and no bearer token. */
+type Kind = "public" | "admin" | "agent" | "admin_or_agent" | "register" | "session";
 
 interface RouteCase {
   method: string;
@@ -36,6 +37,7 @@ interface RouteCase {
 }
 
 interface Ctx {
+  admin: string;
   me: { agentId: string; key: string; keyId: string };
   other: { agentId: string; key: string };
   /** An agent removed by each admin DELETE /agents/{id} check. */
@@ -100,6 +102,25 @@ const ROUTES: RouteCase[] = [
   { method: "GET", template: "/keys", kind: "admin", path: () => "/api/v2/keys" },
   { method: "DELETE", template: "/keys/{id}", kind: "admin", path: () => "" },
   { method: "POST", template: "/reconcile", kind: "admin", path: () => "/api/v2/reconcile" },
+  { method: "GET", template: "/activity", kind: "admin", path: () => "/api/v2/activity" },
+  // An event stream: the matrix reads its status and headers only.
+  { method: "GET", template: "/stream", kind: "admin", path: () => "/api/v2/stream" },
+  {
+    method: "GET",
+    template: "/console/config",
+    kind: "public",
+    path: () => "/api/v2/console/config",
+  },
+  // Signing in takes the admin token from the body; the Authorization header plays no part.
+  {
+    method: "POST",
+    template: "/session",
+    kind: "public",
+    path: () => "/api/v2/session",
+    body: (c) => ({ token: c.admin }),
+  },
+  { method: "GET", template: "/session", kind: "session", path: () => "/api/v2/session" },
+  { method: "DELETE", template: "/session", kind: "session", path: () => "/api/v2/session" },
 ];
 
 /** The status each caller must get on each kind of route. */
@@ -107,6 +128,9 @@ function expected(kind: Kind, caller: Caller): number | "ok" {
   if (kind === "public") return "ok";
   if (caller === "none" || caller === "wrong" || caller === "revoked") return 401;
   switch (kind) {
+    case "session":
+      // No bearer token, not even the admin's, is a session.
+      return 401;
     case "admin":
       return caller === "admin" ? "ok" : 403;
     case "register":
@@ -138,6 +162,7 @@ describe("authorization matrix of every master route", () => {
     revokedKey = revoked.key;
     unboundKey = (await client.issueKey("matrix-unbound")).key;
     ctx = {
+      admin: master.admin,
       me,
       other,
       victim: async () => (await client.newAgent("matrix-victim")).agentId,
@@ -182,6 +207,19 @@ describe("authorization matrix of every master route", () => {
     }
   };
 
+  /** The event stream never ends: its status, and its body only when it is an error. */
+  const streamReply = async (path: string, token: string | undefined) => {
+    const response = await fetch(`${master.client.url}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    if (response.ok) {
+      await response.body?.cancel();
+      return { status: response.status, text: "", json: undefined };
+    }
+    const text = await response.text();
+    return { status: response.status, text, json: JSON.parse(text) as unknown };
+  };
+
   for (const route of ROUTES) {
     it(`${route.method} ${route.template}`, async () => {
       const outcomes: string[] = [];
@@ -195,10 +233,13 @@ describe("authorization matrix of every master route", () => {
           path = `/api/v2/agents/${await ctx.victim()}`;
         }
         if (route.template === "/keys/{id}") path = `/api/v2/keys/${await ctx.spareKey()}`;
-        const reply = await master.client.request(route.method, path, {
-          token: tokenOf(caller),
-          ...(route.body ? { json: route.body(ctx) } : {}),
-        });
+        const reply =
+          route.template === "/stream"
+            ? await streamReply(path, tokenOf(caller))
+            : await master.client.request(route.method, path, {
+                token: tokenOf(caller),
+                ...(route.body ? { json: route.body(ctx) } : {}),
+              });
         if (route.kind === "register" && caller === "unbound") {
           unboundKey = (await master.client.issueKey("matrix-unbound-3")).key;
         }

@@ -35,6 +35,12 @@ describe("the HTTP application", () => {
         "GET /keys",
         "DELETE /keys/{id}",
         "POST /reconcile",
+        "GET /activity",
+        "GET /stream",
+        "POST /session",
+        "GET /session",
+        "DELETE /session",
+        "GET /console/config",
       ].sort(),
     );
   });

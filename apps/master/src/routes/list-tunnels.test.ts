@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectApiError, json, startEvent, webLabels } from "../testing/expect.ts";
 import { startTestMaster, type TestMaster } from "../testing/harness.ts";
+import { pageThrough } from "../testing/pages.ts";
 
 describe("GET /tunnels", () => {
   let t: TestMaster;
@@ -28,6 +29,41 @@ describe("GET /tunnels", () => {
         last_error: null,
       }),
     ]);
+  });
+
+  it("pages through tunnels by agent id, each exactly once", async () => {
+    const at = t.clock.now();
+    await t.master.db
+      .insertInto("tunnels")
+      .values(
+        Array.from({ length: 13 }, (_, i) => ({
+          agent_id: `agent-gone-${String(i).padStart(2, "0")}`,
+          name: `dockflow-gone-${i}`,
+          tunnel_id: null,
+          rules_sent: null,
+          applied_keys: "[]",
+          applied_hash: null,
+          connector_status: null,
+          connector_version: null,
+          last_error: null,
+          created_at: at,
+          updated_at: at,
+        })),
+      )
+      .execute();
+    const { items, pages } = await pageThrough<{ agent_id: string; status: string }>(
+      t,
+      "/tunnels?limit=5",
+      "tunnels",
+    );
+    expect(pages).toBe(3);
+    const ids = items.map((tunnel) => tunnel.agent_id);
+    expect(ids).toHaveLength(14);
+    expect(ids).toEqual([...new Set(ids)].sort());
+    // Their agents do not exist: orphaned (the reconciler deletes them).
+    expect(
+      items.filter((tunnel) => tunnel.agent_id.startsWith("agent-gone-")).map((x) => x.status),
+    ).toEqual(Array(13).fill("orphaned"));
   });
 
   it("is for operators only", async () => {
