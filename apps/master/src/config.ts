@@ -67,6 +67,16 @@ export const ConfigSchema = z
     MASTER_STREAM_PING_SECONDS: seconds(15),
     /** How long changes stay available to stream clients resuming with Last-Event-ID. */
     MASTER_CHANGE_RETENTION_SECONDS: seconds(24 * 3600),
+    /** How long a webhook delivery is retried before it is marked failed (default 24 h). */
+    WEBHOOK_RETRY_SECONDS: seconds(24 * 3600),
+    /** Delay before a failed delivery's second attempt; doubles after each failure. */
+    WEBHOOK_BACKOFF_SECONDS: seconds(10),
+    /** Longest delay between two attempts of a delivery. */
+    WEBHOOK_BACKOFF_MAX_SECONDS: seconds(600),
+    /** How long one attempt waits for the receiver's answer. */
+    WEBHOOK_TIMEOUT_SECONDS: seconds(10),
+    /** How often due deliveries are looked for (retries, deliveries queued by other masters). */
+    WEBHOOK_POLL_SECONDS: seconds(5),
     TUNNEL_NAME_PREFIX: z
       .string()
       .regex(/^[a-zA-Z0-9_.-]*$/)

@@ -13,3 +13,4 @@ export * from "./master/console.ts";
 export * from "./master/errors.ts";
 export * from "./master/events.ts";
 export * from "./master/views.ts";
+export * from "./master/webhooks.ts";

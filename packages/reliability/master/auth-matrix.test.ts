@@ -44,7 +44,17 @@ interface Ctx {
   victim(): Promise<string>;
   /** A key revoked by each admin DELETE /keys/{id} check. */
   spareKey(): Promise<string>;
+  /** A webhook (its URL refuses connections: nothing is ever delivered). */
+  webhookId: string;
+  /** A webhook removed by each admin DELETE /webhooks/{id} check. */
+  spareWebhook(): Promise<string>;
 }
+
+const WEBHOOK = {
+  url: "http://127.0.0.1:9/matrix",
+  events: ["agent_offline"],
+  secret: "matrix-webhook-secret",
+};
 
 const ROUTES: RouteCase[] = [
   { method: "GET", template: "/health", kind: "public", path: () => "/api/v2/health" },
@@ -121,6 +131,28 @@ const ROUTES: RouteCase[] = [
   },
   { method: "GET", template: "/session", kind: "session", path: () => "/api/v2/session" },
   { method: "DELETE", template: "/session", kind: "session", path: () => "/api/v2/session" },
+  { method: "GET", template: "/webhooks", kind: "admin", path: () => "/api/v2/webhooks" },
+  {
+    method: "POST",
+    template: "/webhooks",
+    kind: "admin",
+    path: () => "/api/v2/webhooks",
+    body: () => WEBHOOK,
+  },
+  // Each call targets its own throwaway webhook, so a wrongly allowed call shows as a 204.
+  { method: "DELETE", template: "/webhooks/{id}", kind: "admin", path: () => "" },
+  {
+    method: "POST",
+    template: "/webhooks/{id}/test",
+    kind: "admin",
+    path: (c) => `/api/v2/webhooks/${c.webhookId}/test`,
+  },
+  {
+    method: "GET",
+    template: "/webhooks/{id}/deliveries",
+    kind: "admin",
+    path: (c) => `/api/v2/webhooks/${c.webhookId}/deliveries`,
+  },
 ];
 
 /** The status each caller must get on each kind of route. */
@@ -167,6 +199,10 @@ describe("authorization matrix of every master route", () => {
       other,
       victim: async () => (await client.newAgent("matrix-victim")).agentId,
       spareKey: async () => (await client.issueKey("matrix-spare")).id,
+      webhookId: (await client.ok<{ id: string }>("POST", "/api/v2/webhooks", { json: WEBHOOK }))
+        .id,
+      spareWebhook: async () =>
+        (await client.ok<{ id: string }>("POST", "/api/v2/webhooks", { json: WEBHOOK })).id,
     };
   }, 120_000);
 
@@ -233,6 +269,9 @@ describe("authorization matrix of every master route", () => {
           path = `/api/v2/agents/${await ctx.victim()}`;
         }
         if (route.template === "/keys/{id}") path = `/api/v2/keys/${await ctx.spareKey()}`;
+        if (route.template === "/webhooks/{id}") {
+          path = `/api/v2/webhooks/${await ctx.spareWebhook()}`;
+        }
         const reply =
           route.template === "/stream"
             ? await streamReply(path, tokenOf(caller))

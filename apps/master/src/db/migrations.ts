@@ -215,6 +215,58 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0004_webhooks": {
+    // Notifications: the operators' webhooks, the deliveries queued for them (written before the
+    // first attempt, so a crash loses none), and how far the change stream was turned into them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("webhooks")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("events", "jsonb", (c) => c.notNull())
+        .addColumn("secret", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("webhook_deliveries")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("webhook_id", "text", (c) =>
+          c.notNull().references("webhooks.id").onDelete("cascade"),
+        )
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        // The exact body that is signed and sent, identical on every attempt.
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_attempt_at", "timestamptz", (c) => c.notNull())
+        // A master attempting it holds it until then; past it, another master may take it over.
+        .addColumn("lease_until", "timestamptz")
+        .addColumn("last_status_code", "integer")
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("delivered_at", "timestamptz")
+        .addUniqueConstraint("webhook_deliveries_event", ["webhook_id", "event_id"])
+        .execute();
+      await sql`create index webhook_deliveries_due on webhook_deliveries (next_attempt_at)
+        where status = 'pending'`.execute(db);
+      await db.schema
+        .createIndex("webhook_deliveries_list")
+        .on("webhook_deliveries")
+        .columns(["webhook_id", "created_at"])
+        .execute();
+      // Changes up to this id were turned into deliveries; starts at the newest change, so the
+      // history recorded before notifications existed is not sent.
+      await db.schema
+        .createTable("webhook_cursor")
+        .addColumn("singleton", "boolean", (c) => c.primaryKey().defaultTo(true))
+        .addColumn("through", "bigint", (c) => c.notNull())
+        .execute();
+      await sql`insert into webhook_cursor (singleton, through)
+        select true, coalesce(max(id), 0) from changes`.execute(db);
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -135,6 +135,38 @@ export interface ChangesPrunedTable {
   through: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  /** Signs deliveries; never returned by the API or logged. */
+  secret: string;
+  description: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event: string;
+  /** The JSON text sent (and signed) on every attempt. */
+  body: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface WebhookCursorTable {
+  singleton: Generated<boolean>;
+  through: string;
+}
+
 export interface Database {
   agent_keys: AgentKeysTable;
   agents: AgentsTable;
@@ -147,6 +179,9 @@ export interface Database {
   sessions: SessionsTable;
   changes: ChangesTable;
   changes_pruned: ChangesPrunedTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type AgentRow = Selectable<AgentsTable>;
@@ -160,3 +195,5 @@ export type CommandRow = Selectable<CommandsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ChangeRow = Selectable<ChangesTable>;
 export type EventLogRow = Selectable<EventLogTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

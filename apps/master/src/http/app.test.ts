@@ -41,6 +41,11 @@ describe("the HTTP application", () => {
         "GET /session",
         "DELETE /session",
         "GET /console/config",
+        "GET /webhooks",
+        "POST /webhooks",
+        "DELETE /webhooks/{id}",
+        "POST /webhooks/{id}/test",
+        "GET /webhooks/{id}/deliveries",
       ].sort(),
     );
   });
