@@ -215,7 +215,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  "0004_webhooks": {
+  "0005_webhooks": {
     // Notifications: the operators' webhooks, the deliveries queued for them (written before the
     // first attempt, so a crash loses none), and how far the change stream was turned into them.
     async up(db: Kysely<unknown>) {
