@@ -67,11 +67,12 @@ export class ExecOperations implements ExecHandlers {
 
   private requireEnabled(): ExecOperationsOptions {
     if (!this.options.enabled) {
-      throw new FlowError(
-        "validation_error",
-        "exec sessions are disabled on this flow manager (its operator can enable them with FLOW_EXEC_ENABLED=true)",
-        { exec_enabled: false },
-      );
+      const message =
+        "exec sessions are disabled on this flow manager (its operator can enable them with FLOW_EXEC_ENABLED=true)";
+      throw new FlowError("validation_error", message, {
+        exec_enabled: false,
+        issues: [{ path: "(root)", message }],
+      });
     }
     return this.options;
   }
