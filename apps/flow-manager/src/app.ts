@@ -65,8 +65,8 @@ export async function startFlowManager(
 
   // The monitor and the recovery need each other: recovery restarts through Docker, then refreshes.
   let monitor: Monitor | null = null;
-  const recovery = new CrashRecovery(
-    async (id, attempt) => {
+  const recovery = new CrashRecovery({
+    restart: async (id, attempt) => {
       await docker.start(id);
       await monitor?.refresh(id);
       activity.record({
@@ -76,9 +76,9 @@ export async function startFlowManager(
         details: { attempt },
       });
     },
-    config.recoveryResetMs,
-    log.child({ component: "crash-recovery" }),
-  );
+    resetMs: config.recoveryResetMs,
+    log: log.child({ component: "crash-recovery" }),
+  });
   const stats = new StatsStreams(
     docker,
     (id, usage) => monitor?.onSample(id, usage),

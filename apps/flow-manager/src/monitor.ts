@@ -4,6 +4,7 @@ import type { ActivityLog } from "./activity-log.ts";
 import type { ClientRegistry } from "./clients.ts";
 import type { ConnectionPool } from "./connections.ts";
 import type { CrashRecovery } from "./crash-recovery.ts";
+import { judgeDeath } from "./death.ts";
 import type { DockerAdapter } from "./docker.ts";
 import { FlowError } from "./errors.ts";
 import type { DockerEvent } from "./event-watcher.ts";
@@ -14,12 +15,9 @@ import {
   type TrackedContainer,
   uptimeSeconds,
 } from "./status-store.ts";
+import { type UsageWarning, usageWarnings, type WarnThresholds } from "./usage-warnings.ts";
 
-export interface MonitorOptions {
-  cpuWarnPercent: number;
-  memoryWarnPercent: number;
-  hysteresisPercent: number;
-}
+export type MonitorOptions = WarnThresholds;
 
 /**
  * Keeps the status store in step with Docker (events, inspect, stats) and pushes what clients
@@ -142,33 +140,10 @@ export class Monitor {
     const c = this.store.get(id);
     if (!c) return;
     c.usage = usage;
-    const state = this.warned.get(id) ?? { cpu: false, memory: false };
+    const previous = this.warned.get(id) ?? { cpu: false, memory: false };
+    const { state, warnings } = usageWarnings(previous, usage, this.options);
     this.warned.set(id, state);
-    const { cpuWarnPercent: cpu, memoryWarnPercent: mem, hysteresisPercent: h } = this.options;
-    if (!state.cpu && usage.cpu_percent >= cpu) {
-      state.cpu = true;
-      this.warn(
-        c,
-        "cpu_high",
-        `CPU at ${usage.cpu_percent}% (threshold ${cpu}%)`,
-        usage.cpu_percent,
-        cpu,
-      );
-    } else if (state.cpu && usage.cpu_percent < cpu - h) {
-      state.cpu = false;
-    }
-    if (!state.memory && usage.memory_percent >= mem) {
-      state.memory = true;
-      this.warn(
-        c,
-        "memory_high",
-        `memory at ${usage.memory_percent}% (threshold ${mem}%)`,
-        usage.memory_percent,
-        mem,
-      );
-    } else if (state.memory && usage.memory_percent < mem - h) {
-      state.memory = false;
-    }
+    for (const w of warnings) this.warn(c, w.type, w.message, w.value, w.threshold);
   }
 
   /** Starts the periodic bulk container_status_update (one event per client, its containers). */
@@ -256,14 +231,18 @@ export class Monitor {
     const death = c.finishedAt ?? "";
     if (death !== "" && this.deaths.get(c.id) === death) return;
     this.deaths.set(c.id, death);
-    if (this.consumeExpectedStop(c.id)) return;
-    const exitCode = c.exitCode ?? eventExitCode;
-    if (exitCode === 0 && !c.oomKilled) return; // finished on its own: not a crash
-    // Docker's own restart policy, when set, restarts it: the manager's recovery stays out.
-    const dockerRestarts = c.restartPolicy !== "" && c.restartPolicy !== "no";
-    const plan = dockerRestarts
-      ? null
-      : this.recovery.onCrash(c.id, c.crashRecovery, c.startedAt, c.finishedAt);
+    const verdict = judgeDeath({
+      expected: this.consumeExpectedStop(c.id),
+      exitCode: c.exitCode,
+      eventExitCode,
+      oomKilled: c.oomKilled,
+      restartPolicy: c.restartPolicy,
+    });
+    if (verdict.kind !== "crash") return;
+    const exitCode = verdict.exitCode;
+    const plan = verdict.managerRecovers
+      ? this.recovery.onCrash(c.id, c.crashRecovery, c.startedAt, c.finishedAt)
+      : null;
     const payload = {
       container_id: c.id,
       name: c.name,
@@ -292,7 +271,7 @@ export class Monitor {
 
   private warn(
     c: TrackedContainer,
-    type: "unhealthy" | "cpu_high" | "memory_high",
+    type: "unhealthy" | UsageWarning["type"],
     message: string,
     value?: number,
     threshold?: number,
