@@ -20,7 +20,7 @@ describe("PathGuard", () => {
     await writeFile(join(root, "flows", "file.txt"), "x");
     await symlink(outside, join(root, "escape"));
     await symlink(join(root, "flows", "one"), join(base, "inward"));
-    guard = new PathGuard([root, join(base, "missing-root")]);
+    guard = new PathGuard({ roots: [root, join(base, "missing-root")] });
   });
 
   afterAll(async () => {

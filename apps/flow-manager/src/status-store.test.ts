@@ -25,7 +25,7 @@ function inspect(id: string, name: string, status: string, exitCode = 0): Contai
 
 describe("StatusStore history", () => {
   it("keeps the newest N states, oldest first", () => {
-    const store = new StatusStore(3);
+    const store = new StatusStore({ historySize: 3 });
     const id = "a".repeat(64);
     for (const s of ["created", "running", "exited", "running", "exited"]) {
       store.applyInspect(inspect(id, "one", s));
@@ -34,7 +34,7 @@ describe("StatusStore history", () => {
   });
 
   it("records a state once, not on every inspect that repeats it", () => {
-    const store = new StatusStore(10);
+    const store = new StatusStore({ historySize: 10 });
     const id = "b".repeat(64);
     store.applyInspect(inspect(id, "two", "created"));
     const again = store.applyInspect(inspect(id, "two", "created"));
@@ -44,7 +44,7 @@ describe("StatusStore history", () => {
   });
 
   it("tracks an unknown Docker state as dead, and the exit code only once stopped", () => {
-    const store = new StatusStore(10);
+    const store = new StatusStore({ historySize: 10 });
     const id = "c".repeat(64);
     const first = store.applyInspect(inspect(id, "three", "running", 5));
     expect(first).toMatchObject({ previous: null, tracked: { state: "running", exitCode: null } });
@@ -57,7 +57,7 @@ describe("StatusStore history", () => {
 });
 
 describe("StatusStore.resolve", () => {
-  const store = new StatusStore(10);
+  const store = new StatusStore({ historySize: 10 });
   const alpha = `abc1${"0".repeat(60)}`;
   const beta = `abc2${"0".repeat(60)}`;
   store.applyInspect(inspect(alpha, "alpha", "running"));

@@ -15,7 +15,7 @@ function run(samples: [number, number][]): string[][] {
   return samples.map(([cpu, memory]) => {
     const result = usageWarnings(state, usage(cpu, memory), thresholds);
     state = result.state;
-    return result.warnings.map((w) => w.type);
+    return result.warnings.map((w) => w.warning_type);
   });
 }
 
@@ -25,9 +25,14 @@ describe("usageWarnings", () => {
     expect(result).toEqual({
       state: { cpu: true, memory: true },
       warnings: [
-        { type: "cpu_high", message: "CPU at 80% (threshold 80%)", value: 80, threshold: 80 },
         {
-          type: "memory_high",
+          warning_type: "cpu_high",
+          message: "CPU at 80% (threshold 80%)",
+          value: 80,
+          threshold: 80,
+        },
+        {
+          warning_type: "memory_high",
           message: "memory at 95.5% (threshold 90%)",
           value: 95.5,
           threshold: 90,

@@ -14,7 +14,7 @@ export interface WarnState {
 }
 
 export interface UsageWarning {
-  type: "cpu_high" | "memory_high";
+  warning_type: "cpu_high" | "memory_high";
   message: string;
   value: number;
   threshold: number;
@@ -30,11 +30,16 @@ export function usageWarnings(
   t: WarnThresholds,
 ): { state: WarnState; warnings: UsageWarning[] } {
   const warnings: UsageWarning[] = [];
-  const step = (warned: boolean, value: number, threshold: number, type: UsageWarning["type"]) => {
+  const step = (
+    warned: boolean,
+    value: number,
+    threshold: number,
+    type: UsageWarning["warning_type"],
+  ) => {
     if (!warned && value >= threshold) {
       const what = type === "cpu_high" ? "CPU" : "memory";
       warnings.push({
-        type,
+        warning_type: type,
         message: `${what} at ${value}% (threshold ${threshold}%)`,
         value,
         threshold,
