@@ -66,43 +66,22 @@ describe("computeUsage", () => {
     expect(computeUsage({}).cpu_percent).toBe(0);
   });
 
-  it("subtracts the page cache: total_inactive_file on cgroup v1", () => {
-    const usage = computeUsage(
-      sample({
-        memory_stats: {
-          usage: 100 * MiB,
-          limit: 400 * MiB,
-          stats: { total_inactive_file: 20 * MiB },
-        },
-      }),
-    );
-    expect(usage.memory_usage_bytes).toBe(80 * MiB);
-    expect(usage.memory_limit_bytes).toBe(400 * MiB);
-    expect(usage.memory_percent).toBe(20);
-  });
+  /** Memory figures from a sample with this memory_stats. */
+  const memory = (memory_stats: StatsSample["memory_stats"]) => {
+    const u = computeUsage(sample({ memory_stats }));
+    return [u.memory_usage_bytes / MiB, u.memory_limit_bytes / MiB, u.memory_percent];
+  };
 
-  it("subtracts the page cache: inactive_file on cgroup v2", () => {
-    const usage = computeUsage(
-      sample({
-        memory_stats: { usage: 100 * MiB, limit: 300 * MiB, stats: { inactive_file: 40 * MiB } },
-      }),
-    );
-    expect(usage.memory_usage_bytes).toBe(60 * MiB);
-    expect(usage.memory_percent).toBe(20);
+  it("subtracts the page cache: total_inactive_file on cgroup v1, inactive_file on v2", () => {
+    const v1 = { usage: 100 * MiB, limit: 400 * MiB, stats: { total_inactive_file: 20 * MiB } };
+    const v2 = { usage: 100 * MiB, limit: 300 * MiB, stats: { inactive_file: 40 * MiB } };
+    expect(memory(v1)).toEqual([80, 400, 20]);
+    expect(memory(v2)).toEqual([60, 300, 20]);
   });
 
   it("keeps the raw usage when the cache figure is not below it", () => {
-    const usage = computeUsage(
-      sample({
-        memory_stats: {
-          usage: 10 * MiB,
-          limit: 100 * MiB,
-          stats: { total_inactive_file: 10 * MiB },
-        },
-      }),
-    );
-    expect(usage.memory_usage_bytes).toBe(10 * MiB);
-    expect(usage.memory_percent).toBe(10);
+    const full = { usage: 10 * MiB, limit: 100 * MiB, stats: { total_inactive_file: 10 * MiB } };
+    expect(memory(full)).toEqual([10, 100, 10]);
   });
 
   it("is 0 % memory without a limit", () => {

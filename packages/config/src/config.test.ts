@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  boolean,
-  ConfigError,
-  int,
-  keyValueList,
-  list,
-  logLevel,
-  optionalString,
-  parseEnv,
-  port,
-} from "./index.ts";
+import { boolean, int, keyValueList, list, logLevel, optionalString, port } from "./fields.ts";
+import { ConfigError, parseEnv } from "./parse-env.ts";
 
 /** Parses one variable with `field`, or returns the ConfigError. */
 function one(field: z.ZodType, value: string | undefined): unknown {
