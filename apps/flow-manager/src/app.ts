@@ -10,6 +10,9 @@ import { DockerAdapter, dockerClient } from "./docker.ts";
 import { EventWatcher } from "./event-watcher.ts";
 import type { HandlerTable } from "./handlers.ts";
 import { healthHandler } from "./health.ts";
+import { DockerLogSource } from "./logs/docker-logs.ts";
+import { LogHub } from "./logs/log-hub.ts";
+import { LogService } from "./logs/log-service.ts";
 import { ManagedContainers } from "./managed-containers.ts";
 import { Messaging } from "./messaging.ts";
 import { Notifier } from "./notifier.ts";
@@ -90,6 +93,14 @@ export async function startFlowManager(
     recoveryResetMs: config.recoveryResetMs,
     log: child("containers"),
   });
+  const logSource = new DockerLogSource({ docker });
+  const logHub = new LogHub({
+    source: logSource,
+    sink: clients,
+    clientBufferBytes: config.logClientBufferBytes,
+    log: child("logs"),
+  });
+  clients.onRemove((clientId) => logHub.removeClient(clientId));
   const messaging = new Messaging({
     containers,
     pool,
@@ -106,9 +117,11 @@ export async function startFlowManager(
     notifier,
     activity,
     paths: new PathGuard({ roots: config.allowedRoots }),
+    logs: new LogService({ source: logSource, hub: logHub }),
     managerId: config.managerId,
     publishHost: config.publishHost,
     defaultLabels: config.defaultLabels,
+    containerInit: config.containerInit,
     stopTimeoutSeconds: config.stopTimeoutSeconds,
     log: child("operations"),
   });
@@ -122,11 +135,17 @@ export async function startFlowManager(
     get_container_status: operations.status,
     list_containers: operations.list,
     get_activity_log: operations.activityLog,
+    get_container_logs: operations.logs,
+    subscribe_logs: operations.subscribeLogs,
+    unsubscribe_logs: operations.unsubscribeLogs,
     send_message: messaging.send,
   };
   const watcher = new EventWatcher({
     docker,
-    onEvent: (event) => containers.onDockerEvent(event),
+    onEvent: (event) => {
+      containers.onDockerEvent(event);
+      logHub.onContainerEvent(event.Actor.ID, event.Action);
+    },
     onResync: () => containers.resync(),
     log: child("docker-events"),
   });
@@ -152,6 +171,7 @@ export async function startFlowManager(
     token: config.token,
     maxPayloadBytes: config.maxPayloadBytes,
     serverVersion: SERVER_VERSION,
+    origins: config.originPolicy,
     log: child("socket.io"),
   });
 
@@ -192,6 +212,7 @@ export async function startFlowManager(
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
         statusUpdates.stop();
         stats.close();
+        logHub.close();
         pool.closeAll();
         await containers.close();
         log.info("flow manager stopped (managed containers left running)");

@@ -17,7 +17,9 @@ import { tokenAuth } from "./auth.ts";
 import type { ClientRegistry } from "./clients.ts";
 import { errorBody, FlowError } from "./errors.ts";
 import type { HandlerTable, RequestContext } from "./handlers.ts";
+import { handshakeGuard } from "./handshake-guard.ts";
 import type { Notifier } from "./notifier.ts";
+import type { OriginPolicy } from "./origin-guard.ts";
 
 export interface BridgeOptions {
   http: HttpServer;
@@ -27,6 +29,8 @@ export interface BridgeOptions {
   token: string | undefined;
   maxPayloadBytes: number;
   serverVersion: string;
+  /** Which handshakes are accepted (Origin and Host). */
+  origins: OriginPolicy;
   log: Logger;
 }
 
@@ -44,6 +48,7 @@ export function attachBridge(
   const { clients, log, maxPayloadBytes } = options;
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(options.http, {
     serveClient: false,
+    ...handshakeGuard(options.origins, log),
     // Larger than the payload limit, so an oversized request gets a validation_error rather
     // than a dropped connection; beyond this, Socket.IO closes the connection.
     maxHttpBufferSize: Math.max(maxPayloadBytes * 2, maxPayloadBytes + 1024 * 1024),

@@ -10,6 +10,7 @@ import {
   port,
 } from "@dockflow/config";
 import { z } from "zod";
+import { normalizeOrigin } from "./origin-guard.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
 
@@ -18,6 +19,22 @@ function isLoopback(host: string): boolean {
 }
 
 const Percent = z.coerce.number().positive().max(10_000);
+/** Comma-separated http(s) origins, each written as browsers send it. */
+const OriginList = list().transform((items, ctx) => {
+  const origins: string[] = [];
+  for (const [index, item] of items.entries()) {
+    const origin = normalizeOrigin(item);
+    if (!origin) {
+      ctx.addIssue({
+        code: "custom",
+        message: `item ${index + 1} is not an origin like https://host:port`,
+      });
+      return z.NEVER;
+    }
+    origins.push(origin);
+  }
+  return origins;
+});
 
 const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -50,6 +67,9 @@ const Env = z.object({
     "must not set dockflow.flow.* labels (they are the manager's own)",
   ),
   FLOW_LIVE_MESSAGE_ACTIVITY: boolean(false),
+  FLOW_CORS_ORIGINS: OriginList,
+  FLOW_CONTAINER_INIT: boolean(true),
+  FLOW_LOG_CLIENT_BUFFER_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   DOCKER_HOST: optionalString(),
   LOG_LEVEL: logLevel(),
 });
@@ -108,6 +128,9 @@ export const Config = Env.transform((env, ctx) => {
     recoveryResetMs: env.FLOW_RECOVERY_RESET_MS,
     defaultLabels: env.FLOW_DEFAULT_LABELS,
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
+    originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
+    containerInit: env.FLOW_CONTAINER_INIT,
+    logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };

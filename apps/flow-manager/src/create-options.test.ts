@@ -7,6 +7,7 @@ const ctx: CreateContext = {
   managerId: "m1",
   publishHost: "127.0.0.1",
   defaultLabels: { team: "default", "dockflow.test": "run-1" },
+  init: true,
   socketDir: "/tmp/dff/abcdef012345",
   hostPaths: new Map([
     ["/srv/flows/data", "/srv/real/data"],
@@ -34,6 +35,7 @@ describe("toCreateSpec", () => {
     expect(spec({ image: "flow:latest" })).toEqual({
       image: "flow:latest",
       env: [],
+      init: true,
       labels: {
         team: "default",
         "dockflow.test": "run-1",
@@ -44,6 +46,11 @@ describe("toCreateSpec", () => {
       binds: ["/tmp/dff/abcdef012345:/run/flow"],
       portBindings: {},
     });
+  });
+
+  it("runs Docker's init as PID 1 as FLOW_CONTAINER_INIT says", () => {
+    expect(spec({ image: "i" }).init).toBe(true);
+    expect(spec({ image: "i" }, { ...ctx, init: false }).init).toBe(false);
   });
 
   it("publishes ports on the publish host, /tcp unless a protocol is given", () => {

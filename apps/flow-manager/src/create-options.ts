@@ -23,6 +23,8 @@ export interface CreateContext {
   publishHost: string;
   /** FLOW_DEFAULT_LABELS: under the request's own labels. */
   defaultLabels: Record<string, string>;
+  /** FLOW_CONTAINER_INIT: Docker's init as PID 1 (signals reach the runtime from the start). */
+  init: boolean;
   /** This container's socket folder on the host, mounted at the runtime's socket folder. */
   socketDir: string;
   /** The real path (checked against the allowed roots) of each requested volume host path. */
@@ -61,6 +63,7 @@ export function toCreateSpec(req: CreateRequest, ctx: CreateContext): CreateSpec
     ...(req.name ? { name: req.name } : {}),
     env: Object.entries(req.environment ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(req.command ? { cmd: req.command } : {}),
+    init: ctx.init,
     labels,
     binds,
     portBindings: portBindingsOf(req.ports ?? {}, ctx.publishHost),

@@ -3,6 +3,8 @@ import Docker from "dockerode";
 import { pack } from "tar-fs";
 import { dockerStatus, FlowError, fromDocker } from "./errors.ts";
 import { managedFilter } from "./labels.ts";
+import { StreamDemuxer } from "./logs/demux.ts";
+import { untilSignalable } from "./signal-ready.ts";
 
 export type ContainerInspect = Docker.ContainerInspectInfo;
 
@@ -11,6 +13,8 @@ export interface CreateSpec {
   name?: string;
   env: string[];
   cmd?: string[];
+  /** Run Docker's init (tini) as PID 1, which forwards signals to the command and reaps zombies. */
+  init: boolean;
   labels: Record<string, string>;
   binds: string[];
   portBindings: Record<string, { HostIp: string; HostPort: string }[]>;
@@ -82,6 +86,7 @@ export class DockerAdapter {
           PortBindings: spec.portBindings,
           Privileged: false,
           NetworkMode: "bridge",
+          Init: spec.init,
           SecurityOpt: ["no-new-privileges"],
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
@@ -144,11 +149,15 @@ export class DockerAdapter {
   }
 
   async stop(id: string, seconds: number): Promise<void> {
-    await this.call(id, () => this.docker.getContainer(id).stop({ t: seconds }), [304]);
+    const container = this.docker.getContainer(id);
+    await this.call(id, () => untilSignalable(container));
+    await this.call(id, () => container.stop({ t: seconds }), [304]);
   }
 
   async restart(id: string, seconds: number): Promise<void> {
-    await this.call(id, () => this.docker.getContainer(id).restart({ t: seconds }));
+    const container = this.docker.getContainer(id);
+    await this.call(id, () => untilSignalable(container));
+    await this.call(id, () => container.restart({ t: seconds }));
   }
 
   async remove(id: string, force: boolean): Promise<void> {
@@ -222,14 +231,9 @@ export class DockerAdapter {
   }
 }
 
-/** Docker multiplexes stdout/stderr of a non-TTY exec in 8-byte-header frames. */
+/** The output of a non-TTY exec, stdout and stderr together (Docker multiplexes them). */
 function demux(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buf.length) {
-    const size = buf.readUInt32BE(offset + 4);
-    parts.push(buf.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString("utf8");
+  const demuxer = new StreamDemuxer({ tty: false });
+  const pieces = [...demuxer.push(buf), ...demuxer.end()];
+  return Buffer.concat(pieces.map((piece) => piece.data)).toString("utf8");
 }

@@ -4,6 +4,7 @@ import type { ClientRegistry } from "./clients.ts";
 import { toCreateSpec } from "./create-options.ts";
 import { FlowError } from "./errors.ts";
 import type { Handler, RequestContext } from "./handlers.ts";
+import type { LogService } from "./logs/log-service.ts";
 import type { ManagedContainers } from "./managed-containers.ts";
 import type { Messaging } from "./messaging.ts";
 import type { LifecycleActivity, Notifier } from "./notifier.ts";
@@ -18,9 +19,12 @@ export interface OperationsOptions {
   notifier: Notifier;
   activity: ActivityLog;
   paths: PathGuard;
+  logs: LogService;
   managerId: string;
   publishHost: string;
   defaultLabels: Record<string, string>;
+  /** FLOW_CONTAINER_INIT: run Docker's init as PID 1 in every container created. */
+  containerInit: boolean;
   /** FLOW_STOP_TIMEOUT_SECONDS: for stop/restart without a timeout, and update's restart. */
   stopTimeoutSeconds: number;
   log: Logger;
@@ -48,6 +52,7 @@ export class ContainerOperations {
           managerId: this.options.managerId,
           publishHost: this.options.publishHost,
           defaultLabels: this.options.defaultLabels,
+          init: this.options.containerInit,
           socketDir,
           hostPaths,
         }),
@@ -151,6 +156,24 @@ export class ContainerOperations {
     const ref = req.container_id;
     const containerId = ref ? (this.options.store.resolve(ref)?.id ?? ref) : undefined;
     return { entries: this.options.activity.recent(req.limit ?? 100, containerId) };
+  };
+
+  logs: Handler<"get_container_logs"> = async (req, ctx) => {
+    const c = await this.find(req.container_id, ctx);
+    return { container_id: c.id, lines: await this.options.logs.read(c.id, req) };
+  };
+
+  /** The pushes start once the reply (logs_subscribed) is out. */
+  subscribeLogs: Handler<"subscribe_logs"> = async (req, ctx) => {
+    const c = await this.find(req.container_id, ctx);
+    ctx.afterReply.push(await this.options.logs.subscribe(ctx.clientId, c.id, req));
+    return { container_id: c.id };
+  };
+
+  unsubscribeLogs: Handler<"unsubscribe_logs"> = async (req, ctx) => {
+    const c = await this.find(req.container_id, ctx);
+    this.options.logs.unsubscribe(ctx.clientId, c.id);
+    return { container_id: c.id };
   };
 
   private get containers(): ManagedContainers {
