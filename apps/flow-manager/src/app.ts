@@ -8,6 +8,9 @@ import type { FlowManagerConfig } from "./config.ts";
 import { ConnectionPool } from "./connections.ts";
 import { DockerAdapter, dockerClient } from "./docker.ts";
 import { EventWatcher } from "./event-watcher.ts";
+import { DockerExec } from "./exec/docker-exec.ts";
+import { ExecOperations } from "./exec/operations.ts";
+import { ExecSessions } from "./exec/sessions.ts";
 import type { HandlerTable } from "./handlers.ts";
 import { healthHandler } from "./health.ts";
 import { DockerLogSource } from "./logs/docker-logs.ts";
@@ -125,6 +128,20 @@ export async function startFlowManager(
     stopTimeoutSeconds: config.stopTimeoutSeconds,
     log: child("operations"),
   });
+  const execSessions = new ExecSessions({
+    limits: config.exec,
+    docker: new DockerExec({ adapter: docker }),
+    clients,
+    activity,
+    log: child("exec"),
+  });
+  clients.onRemove((clientId) => execSessions.endClient(clientId));
+  const exec = new ExecOperations({
+    enabled: config.exec.enabled,
+    sessions: execSessions,
+    store,
+    clients,
+  });
   const handlers: HandlerTable = {
     create_container: operations.create,
     start_container: operations.start,
@@ -138,6 +155,10 @@ export async function startFlowManager(
     get_container_logs: operations.logs,
     subscribe_logs: operations.subscribeLogs,
     unsubscribe_logs: operations.unsubscribeLogs,
+    exec_start: exec.exec_start,
+    exec_input: exec.exec_input,
+    exec_resize: exec.exec_resize,
+    exec_close: exec.exec_close,
     send_message: messaging.send,
   };
   const watcher = new EventWatcher({
@@ -209,6 +230,7 @@ export async function startFlowManager(
       closing ??= (async () => {
         watcher.stop();
         await new Promise<void>((resolve) => io.close(() => resolve()));
+        await execSessions.close();
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
         statusUpdates.stop();
         stats.close();

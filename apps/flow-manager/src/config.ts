@@ -70,6 +70,9 @@ const Env = z.object({
   FLOW_CORS_ORIGINS: OriginList,
   FLOW_CONTAINER_INIT: boolean(true),
   FLOW_LOG_CLIENT_BUFFER_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
+  FLOW_EXEC_ENABLED: boolean(false),
+  FLOW_EXEC_MAX_PER_CLIENT: int(1, 1000).default(4),
+  FLOW_EXEC_MAX_SESSIONS: int(1, 10_000).default(32),
   DOCKER_HOST: optionalString(),
   LOG_LEVEL: logLevel(),
 });
@@ -131,6 +134,11 @@ export const Config = Env.transform((env, ctx) => {
     originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
     containerInit: env.FLOW_CONTAINER_INIT,
     logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
+    exec: {
+      enabled: env.FLOW_EXEC_ENABLED,
+      maxSessionsPerClient: env.FLOW_EXEC_MAX_PER_CLIENT,
+      maxSessions: env.FLOW_EXEC_MAX_SESSIONS,
+    },
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };
