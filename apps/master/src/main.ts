@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "@dockflow/config";
 import { serve } from "@hono/node-server";
 import type { Kysely } from "kysely";
 import type pino from "pino";
@@ -7,7 +8,7 @@ import { createGuards } from "./auth/guards.ts";
 import { AgentKeyCache } from "./auth/key-cache.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
 import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/index.ts";
-import { type Config, ConfigError, parseConfig } from "./config.ts";
+import { type Config, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
 import { createLocalNotifier, createPostgresNotifier } from "./db/notifier.ts";
@@ -84,9 +85,7 @@ async function cloudflareGateway(
       logger,
     });
   }
-  const zones = config.CLOUDFLARE_SANDBOX_ZONES.split(",")
-    .map((z) => z.trim())
-    .filter(Boolean);
+  const zones = config.CLOUDFLARE_SANDBOX_ZONES;
   const sandbox = createCloudflareSandbox({ zones });
   logger.warn(
     { zones },
