@@ -8,7 +8,10 @@ const plugin = (name) => import.meta.resolve(name);
 export function strykerConfig({ mutate, testDir }) {
   return {
     packageManager: "pnpm",
-    plugins: [plugin("@stryker-mutator/vitest-runner"), plugin("@stryker-mutator/typescript-checker")],
+    plugins: [
+      plugin("@stryker-mutator/vitest-runner"),
+      plugin("@stryker-mutator/typescript-checker"),
+    ],
     testRunner: "vitest",
     vitest: { configFile: "vitest.config.ts", dir: testDir, related: true },
     checkers: ["typescript"],
