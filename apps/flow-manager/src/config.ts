@@ -94,6 +94,7 @@ const Env = z.object({
   FLOW_LIVE_MESSAGE_ACTIVITY: Flag("false"),
   FLOW_CORS_ORIGINS: OriginList.default([]),
   FLOW_CONTAINER_INIT: Flag("true"),
+  FLOW_LOG_CLIENT_BUFFER_BYTES: Int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
@@ -161,6 +162,7 @@ export const Config = Env.transform((env, ctx) => {
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
     originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
     containerInit: env.FLOW_CONTAINER_INIT,
+    logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };
