@@ -1,0 +1,15 @@
+import { strykerConfig } from "../../scripts/stryker-base.mjs";
+
+export default strykerConfig({
+  mutate: [
+    "src/cloudflare/zones.ts",
+    "src/cloudflare/ingress.ts",
+    "src/db/batcher.ts",
+    "src/auth/key-cache.ts",
+    "src/auth/guards.ts",
+    "src/queue/command-queue.ts",
+    "src/services/rules.ts",
+    "src/services/reconciler.ts",
+  ],
+  testDir: "src",
+});
