@@ -115,21 +115,31 @@ describe("classifyFailure", () => {
   });
 });
 
+/** An outbox that delivers through `send` as agent-1; stop it with `done()`. */
+function outboxWith(send: (agentId: string, event: AgentEvent) => Promise<void>) {
+  const controller = new AbortController();
+  const outbox = new Outbox({
+    capacity: 10,
+    agentId: async () => "agent-1",
+    send,
+    reregister: () => undefined,
+    log: pino({ level: "silent" }),
+    signal: controller.signal,
+  });
+  const done = async () => {
+    controller.abort();
+    await outbox.close();
+  };
+  return { outbox, done };
+}
+
 describe("Outbox", () => {
   it("drops a rejected event and delivers the rest in order, once each", async () => {
-    const controller = new AbortController();
     const attempts: string[] = [];
-    const outbox = new Outbox({
-      capacity: 10,
-      agentId: async () => "agent-1",
-      send: async (agentId, event) => {
-        const id = label(event);
-        attempts.push(`${agentId}:${id}`);
-        if (id === "bad") throw new MasterError(422, "validation_error", "bad event");
-      },
-      reregister: () => undefined,
-      log: pino({ level: "silent" }),
-      signal: controller.signal,
+    const { outbox, done } = outboxWith(async (agentId, event) => {
+      const id = label(event);
+      attempts.push(`${agentId}:${id}`);
+      if (id === "bad") throw new MasterError(422, "validation_error", "bad event");
     });
     outbox.push(result("a"));
     outbox.push(result("bad"));
@@ -139,22 +149,13 @@ describe("Outbox", () => {
     expect(attempts).toEqual(["agent-1:a", "agent-1:bad", "agent-1:b"]);
     expect(outbox.delivered).toBe(2);
     expect(outbox.size).toBe(0);
-    controller.abort();
-    await outbox.close();
+    await done();
   });
 
   it("fills in event_id and timestamp only when the event has none", async () => {
-    const controller = new AbortController();
     const sent: AgentEvent[] = [];
-    const outbox = new Outbox({
-      capacity: 10,
-      agentId: async () => "agent-1",
-      send: async (_id, event) => {
-        sent.push(event);
-      },
-      reregister: () => undefined,
-      log: pino({ level: "silent" }),
-      signal: controller.signal,
+    const { outbox, done } = outboxWith(async (_id, event) => {
+      sent.push(event);
     });
     outbox.start();
     outbox.push({ type: "heartbeat", event_id: "given", timestamp: "2026-01-01T00:00:00.000Z" });
@@ -163,7 +164,6 @@ describe("Outbox", () => {
     expect(sent[0]).toMatchObject({ event_id: "given", timestamp: "2026-01-01T00:00:00.000Z" });
     expect(sent[1]?.event_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(sent[1]?.timestamp ?? "")).not.toBeNaN();
-    controller.abort();
-    await outbox.close();
+    await done();
   });
 });
