@@ -7,7 +7,7 @@ export default strykerConfig({
     "src/db/batcher.ts",
     "src/auth/key-cache.ts",
     "src/auth/guards.ts",
-    "src/queue/command-queue.ts",
+    "src/queue/decisions.ts",
     "src/services/rules.ts",
     "src/services/reconciler.ts",
   ],
