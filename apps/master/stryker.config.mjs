@@ -6,7 +6,7 @@ export default strykerConfig({
     "src/cloudflare/ingress.ts",
     "src/db/batcher.ts",
     "src/auth/key-cache.ts",
-    "src/auth/guards.ts",
+    "src/auth/guards.ts:34-48",
     "src/queue/decisions.ts",
     "src/services/rules.ts",
     "src/services/reconciler.ts",
