@@ -44,13 +44,13 @@ describe("statusKey", () => {
 });
 
 describe("needsStart", () => {
-  it("starts only a stopped standalone connector that is not restarting", () => {
-    expect(needsStart(info("exited", false), "standalone")).toBe(true);
-    expect(needsStart(info("created", false), "standalone")).toBe(true);
-    expect(needsStart(info("restarting", false), "standalone")).toBe(false);
-    expect(needsStart(info("running", true), "standalone")).toBe(false);
-    expect(needsStart(info("exited", false), "swarm")).toBe(false);
-    expect(needsStart(undefined, "standalone")).toBe(false);
+  it("starts only a stopped connector container that is not restarting", () => {
+    expect(needsStart(info("exited", false), "container")).toBe(true);
+    expect(needsStart(info("created", false), "container")).toBe(true);
+    expect(needsStart(info("restarting", false), "container")).toBe(false);
+    expect(needsStart(info("running", true), "container")).toBe(false);
+    expect(needsStart(info("exited", false), "service")).toBe(false);
+    expect(needsStart(undefined, "container")).toBe(false);
   });
 });
 

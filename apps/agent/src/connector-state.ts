@@ -13,15 +13,15 @@ export function statusKey(info: ConnectorInfo): string {
 }
 
 /**
- * Whether a connector whose spec matches should be started: only a standalone one that is stopped
- * (a Swarm task is restarted by Swarm, a restarting container by its restart policy).
+ * Whether a connector whose spec matches should be started: only a container that is stopped (a
+ * Swarm service's task is restarted by Swarm, a restarting container by its restart policy).
  */
 export function needsStart(
   info: ConnectorInfo | undefined,
-  mode: DockerManager["mode"],
+  kind: DockerManager["connectorKind"],
 ): info is ConnectorInfo {
   return (
-    info !== undefined && !info.running && info.status !== "restarting" && mode === "standalone"
+    info !== undefined && !info.running && info.status !== "restarting" && kind === "container"
   );
 }
 

@@ -10,6 +10,7 @@ describe("ConnectorManager", () => {
     let connector: ConnectorInfo | undefined;
     const manager = {
       mode: "standalone",
+      connectorKind: "container",
       connectorDifference: async () => (connector ? undefined : "missing"),
       createConnector: async () => {
         steps.push("create connector");

@@ -208,7 +208,7 @@ export class ConnectorManager {
       await this.manager.createConnector(spec);
     } else {
       const info = await this.manager.inspectConnector(spec.name);
-      if (needsStart(info, this.manager.mode)) {
+      if (needsStart(info, this.manager.connectorKind)) {
         this.log.info({ reason, status: info.status }, "starting the stopped connector");
         await this.manager.startConnector(spec.name);
       }
