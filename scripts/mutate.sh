@@ -12,6 +12,8 @@ run_package() {
   local dir="$1"
   shift
   echo "== mutate ${dir#"$root"/}"
+  # A run that was killed leaves its sandbox, whose test copies vitest would pick up.
+  rm -rf "$dir/.stryker-tmp"
   if [ "$#" -gt 0 ]; then
     (cd "$dir" && "$stryker" run --mutate "$(IFS=,; echo "$*")")
   else
