@@ -1,3 +1,4 @@
+export * from "./access-labels.ts";
 export * from "./common.ts";
 export * from "./flow/container-wire.ts";
 export * from "./flow/errors.ts";
@@ -11,3 +12,4 @@ export * from "./master/commands.ts";
 export * from "./master/errors.ts";
 export * from "./master/events.ts";
 export * from "./master/views.ts";
+export * from "./origin-labels.ts";

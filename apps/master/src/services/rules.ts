@@ -57,7 +57,9 @@ async function desiredSpecs(
     prefix: ctx.labelPrefix,
     containerName: container.name,
   });
-  if (parsed.enabled) return { specs: parsed.rules, warnings: parsed.errors };
+  if (parsed.enabled) {
+    return { specs: parsed.rules, warnings: [...parsed.errors, ...parsed.warnings] };
+  }
   const hasLabels = Object.keys(container.labels).some((k) => k.startsWith(ctx.labelPrefix));
   if (hasLabels) return { specs: [], warnings: [] };
   const known = await rules.getRulesBySource(ctx.tx, sourceOf(container));
