@@ -41,6 +41,7 @@ function specOf(rule: RuleRow): IngressRuleSpec {
     ...(rule.path ? { path: rule.path } : {}),
     ...(rule.zone_name ? { zone_name: rule.zone_name } : {}),
     ...(rule.origin_request ? { origin_request: rule.origin_request } : {}),
+    ...(rule.access ? { access: rule.access } : {}),
   };
 }
 
@@ -99,6 +100,7 @@ async function claimRules(
       service: spec.service,
       zone_name: spec.zone_name ?? null,
       origin_request: spec.origin_request ? JSON.stringify(spec.origin_request) : null,
+      access: spec.access ? JSON.stringify(spec.access) : null,
       agent_id: ctx.agentId,
       source,
       container_name: container.name,
@@ -126,6 +128,7 @@ async function claimRules(
       current.container_name === container.name &&
       current.zone_name === fields.zone_name &&
       JSON.stringify(current.origin_request) === JSON.stringify(spec.origin_request ?? null) &&
+      JSON.stringify(current.access) === JSON.stringify(spec.access ?? null) &&
       (replicas === null || current.replicas === replicas);
     if (same) continue;
     await rules.updateRule(ctx.tx, key, {
