@@ -1062,12 +1062,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
@@ -1442,12 +1462,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
