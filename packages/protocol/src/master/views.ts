@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Timestamp } from "../common.ts";
 import { AccessSpec } from "../access-labels.ts";
+import { Timestamp } from "../common.ts";
 import { OriginRequest } from "../origin-labels.ts";
 import { AgentId, AgentMode, NodeRole } from "./agents.ts";
 import { RuleTarget } from "./commands.ts";
