@@ -23,6 +23,9 @@ describe("configuration", () => {
     expect(() =>
       parseConfig({ MASTER_URL: "not a url", AGENT_API_KEY: "super-secret-key", DOCKER_MODE: "x" }),
     ).toThrow(/MASTER_URL.*DOCKER_MODE/);
+    expect(() =>
+      parseConfig({ MASTER_URL: "http://m", AGENT_API_KEY: "change-me-agent-key" }),
+    ).toThrow("AGENT_API_KEY: is a placeholder (it starts with change-me): set a real secret");
     try {
       parseConfig({ MASTER_URL: "nope", AGENT_API_KEY: "super-secret-key" });
     } catch (error) {

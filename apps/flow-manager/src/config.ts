@@ -8,6 +8,7 @@ import {
   optionalString,
   parseEnv,
   port,
+  secret,
 } from "@dockflow/config";
 import { z } from "zod";
 import { normalizeOrigin } from "./origin-guard.ts";
@@ -39,10 +40,7 @@ const OriginList = list().transform((items, ctx) => {
 const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port().default(8000),
-  FLOW_MANAGER_TOKEN: z
-    .string()
-    .min(16, "FLOW_MANAGER_TOKEN must be at least 16 characters")
-    .optional(),
+  FLOW_MANAGER_TOKEN: secret(16).optional(),
   DATA_DIR: optionalString(),
   FLOW_ALLOWED_ROOTS: list(/[:,]/),
   FLOW_SOCKET_ROOT: optionalString(),

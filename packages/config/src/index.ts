@@ -1,2 +1,12 @@
-export { boolean, int, keyValueList, list, logLevel, optionalString, port } from "./fields.ts";
+export {
+  boolean,
+  int,
+  isPlaceholder,
+  keyValueList,
+  list,
+  logLevel,
+  optionalString,
+  port,
+  secret,
+} from "./fields.ts";
 export { ConfigError, parseEnv } from "./parse-env.ts";
