@@ -7,6 +7,7 @@ export * from "./flow/requests.ts";
 export * from "./labels.ts";
 export * from "./master/agents.ts";
 export * from "./master/commands.ts";
+export * from "./master/console.ts";
 export * from "./master/errors.ts";
 export * from "./master/events.ts";
 export * from "./master/views.ts";
