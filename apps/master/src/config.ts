@@ -49,6 +49,23 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-z0-9_.-]+\.$/, "LABEL_PREFIX must end with a dot, e.g. dockflare.")
       .default("dockflare."),
+    /** How long a console session lasts, in seconds (default 12 h). */
+    MASTER_SESSION_TTL: seconds(12 * 3600),
+    /** The console's static build; absent: apps/console/dist (repository) or ./console (image), if there. */
+    MASTER_CONSOLE_DIR: optionalString,
+    /** Where browsers reach the flow manager (`GET /console/config`, the CSP's connect-src). */
+    MASTER_CONSOLE_FLOW_MANAGER_URL: optionalString.pipe(
+      z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    ),
+    /** Bytes queued for a change-stream client that does not read before it is cut off. */
+    MASTER_STREAM_BUFFER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(4096)
+      .default(1024 * 1024),
+    MASTER_STREAM_PING_SECONDS: seconds(15),
+    /** How long changes stay available to stream clients resuming with Last-Event-ID. */
+    MASTER_CHANGE_RETENTION_SECONDS: seconds(24 * 3600),
     TUNNEL_NAME_PREFIX: z
       .string()
       .regex(/^[a-zA-Z0-9_.-]*$/)

@@ -13,6 +13,7 @@ import { migrate } from "./db/migrations.ts";
 import { createLocalNotifier, createPostgresNotifier } from "./db/notifier.ts";
 import type { Database } from "./db/schema.ts";
 import { createApp } from "./http/app.ts";
+import { defaultConsoleDir } from "./http/console-site.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import type { MasterApp } from "./http/types.ts";
 import { createLogger } from "./logger.ts";
@@ -21,8 +22,10 @@ import { AgentService } from "./services/agents.ts";
 import { EventService } from "./services/events.ts";
 import { KeyService } from "./services/keys.ts";
 import { Reconciler } from "./services/reconciler.ts";
+import { SessionService } from "./services/sessions.ts";
 import { StateService } from "./services/state.ts";
 import { Sweeper } from "./services/sweeper.ts";
+import { ChangeHub } from "./stream/change-hub.ts";
 
 export interface MasterOverrides {
   /** Time source for heartbeats, grace periods, visibility timeouts and rate limits. */
@@ -115,7 +118,15 @@ export async function createMaster(
   const notifier =
     handle.kind === "postgres" && config.DATABASE_URL
       ? createPostgresNotifier(config.DATABASE_URL, logger.child({ component: "notifier" }))
-      : createLocalNotifier();
+      : createLocalNotifier(handle.pglite);
+  const stream = new ChangeHub({
+    db,
+    logger: logger.child({ component: "stream" }),
+    maxBufferedBytes: config.MASTER_STREAM_BUFFER_BYTES,
+    pingIntervalMs: config.MASTER_STREAM_PING_SECONDS * 1000,
+  });
+  await stream.start();
+  notifier.onChanges(() => stream.notified());
   await notifier.start();
 
   const keyCache = new AgentKeyCache({
@@ -141,6 +152,12 @@ export async function createMaster(
     logger: logger.child({ component: "reconciler" }),
     tunnelNamePrefix: config.TUNNEL_NAME_PREFIX,
   });
+  const sessions = new SessionService({
+    db,
+    clock,
+    adminToken: config.MASTER_ADMIN_TOKEN,
+    ttlMs: config.MASTER_SESSION_TTL * 1000,
+  });
   const agents = new AgentService({
     db,
     clock,
@@ -157,12 +174,16 @@ export async function createMaster(
     labelPrefix: config.LABEL_PREFIX,
     gracePeriodMs: config.GRACE_PERIOD_SECONDS * 1000,
     onRulesChanged: () => reconciler.schedule(),
+    views: (executor, rows) => agents.views(executor, rows),
   });
   const sweeper = new Sweeper({
     db,
     clock,
     logger,
     offlineAfterMs: config.AGENT_OFFLINE_AFTER_SECONDS * 1000,
+    changeRetentionMs: config.MASTER_CHANGE_RETENTION_SECONDS * 1000,
+    views: (executor, rows) => agents.views(executor, rows),
+    pruneSessions: () => sessions.prune(),
     onGraceExpired: () => reconciler.schedule(),
   });
   const now = () => clock().getTime();
@@ -173,6 +194,7 @@ export async function createMaster(
     authFailures: new RateLimiter(config.AUTH_FAILURE_LIMIT_PER_MINUTE, 60_000, now),
     registrations: new RateLimiter(config.REGISTER_RATE_LIMIT_PER_MINUTE, 60_000, now),
     trustProxy: config.TRUST_PROXY,
+    sessions,
   });
   const deps: ApiDeps = {
     guards,
@@ -182,9 +204,14 @@ export async function createMaster(
     queue,
     reconciler,
     state: new StateService(db),
+    sessions,
+    stream,
+    console: { flow_manager_url: config.MASTER_CONSOLE_FLOW_MANAGER_URL ?? null },
     longPollMaxSeconds: config.LONG_POLL_MAX_SECONDS,
   };
-  const app = createApp(deps, logger, config.BODY_LIMIT_BYTES);
+  const consoleDir = config.MASTER_CONSOLE_DIR ?? defaultConsoleDir(import.meta.url);
+  const app = createApp({ deps, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES, consoleDir });
+  logger.info({ console_dir: consoleDir ?? null }, "console build");
 
   return {
     ...deps,
@@ -199,6 +226,7 @@ export async function createMaster(
     },
     async close() {
       queue.close();
+      stream.close();
       await sweeper.stop();
       await reconciler.stop();
       await notifier.close();
@@ -241,6 +269,7 @@ export async function runMaster(
     close() {
       closing ??= (async () => {
         master.queue.close();
+        master.stream.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ("closeAllConnections" in server) server.closeAllConnections();

@@ -4,6 +4,12 @@ import type { Database } from "./schema.ts";
 /** LISTEN/NOTIFY channel on which a change to agent keys is announced (migration 0002). */
 export const KEYS_CHANNEL = "dockflow_agent_keys";
 
+/** LISTEN/NOTIFY channel on which every recorded change is announced with its id (migration 0003). */
+export const CHANGES_CHANNEL = "dockflow_changes";
+
+/** Advisory lock key that orders change ids by commit (migration 0003). */
+const CHANGES_LOCK = 0x646f636b;
+
 /** Migrations live in code so the bundle carries them; the same ones run on PostgreSQL and PGlite. */
 const migrations: Record<string, Migration> = {
   "0001_initial": {
@@ -132,6 +138,64 @@ const migrations: Record<string, Migration> = {
       await sql`create trigger agent_keys_changed
         after update of agent_id, revoked_at or delete on agent_keys
         for each statement execute function dockflow_agent_keys_changed()`.execute(db);
+    },
+  },
+  "0003_console": {
+    // The operator console: sessions (cookie sign-in), the change stream, and the indexes of the
+    // paginated lists.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id_hash", "text", (c) => c.primaryKey())
+        .addColumn("csrf_token", "text", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("expires_at", "timestamptz", (c) => c.notNull())
+        .addColumn("revoked_at", "timestamptz")
+        .execute();
+      await db.schema.createIndex("sessions_expiry").on("sessions").column("expires_at").execute();
+      // Change ids must follow commit order, or a reader that saw id 6 could miss a 5 committed
+      // later. The trigger takes a transaction-wide advisory lock before it draws the id, so the
+      // ids of two transactions never interleave; callers insert changes as the last statement of
+      // their transaction, so the lock is held only until the commit right after.
+      await sql`create sequence changes_id_seq`.execute(db);
+      await db.schema
+        .createTable("changes")
+        .addColumn("id", "bigint", (c) => c.primaryKey())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("body", "jsonb", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("changes_created").on("changes").column("created_at").execute();
+      await sql`create function dockflow_change_recorded() returns trigger language plpgsql as $$
+        begin
+          perform pg_advisory_xact_lock(${sql.lit(CHANGES_LOCK)});
+          new.id := nextval('changes_id_seq');
+          perform pg_notify(${sql.lit(CHANGES_CHANNEL)}, new.id::text);
+          return new;
+        end $$`.execute(db);
+      await sql`create trigger change_recorded before insert on changes
+        for each row execute function dockflow_change_recorded()`.execute(db);
+      // Changes up to this id were pruned: a client resuming from an older id must start over.
+      await db.schema
+        .createTable("changes_pruned")
+        .addColumn("singleton", "boolean", (c) => c.primaryKey().defaultTo(true))
+        .addColumn("through", "bigint", (c) => c.notNull())
+        .execute();
+      await sql`insert into changes_pruned (singleton, through) values (true, 0)`.execute(db);
+      await db.schema
+        .createIndex("rules_hostname_path")
+        .on("rules")
+        .columns(["hostname", "path"])
+        .execute();
+      await db.schema
+        .createIndex("event_log_type")
+        .on("event_log")
+        .columns(["type", "id"])
+        .execute();
+      await db.schema
+        .createIndex("agent_keys_created")
+        .on("agent_keys")
+        .columns(["created_at", "id"])
+        .execute();
     },
   },
 };

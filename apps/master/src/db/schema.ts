@@ -105,6 +105,28 @@ export interface EventLogTable {
   created_at: Timestamp;
 }
 
+export interface SessionsTable {
+  /** sha256 of the session id (the cookie's value); the id itself is never stored. */
+  id_hash: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface ChangesTable {
+  /** Drawn by the insert trigger, in commit order (bigint: a string in JavaScript). */
+  id: Generated<string>;
+  created_at: Timestamp;
+  /** The change without `id` and `at`: `{kind, action, ...payload}`. */
+  body: Json<Record<string, unknown>>;
+}
+
+export interface ChangesPrunedTable {
+  singleton: Generated<boolean>;
+  through: string;
+}
+
 export interface Database {
   agent_keys: AgentKeysTable;
   agents: AgentsTable;
@@ -113,6 +135,9 @@ export interface Database {
   dns_records: DnsRecordsTable;
   commands: CommandsTable;
   event_log: EventLogTable;
+  sessions: SessionsTable;
+  changes: ChangesTable;
+  changes_pruned: ChangesPrunedTable;
 }
 
 export type AgentRow = Selectable<AgentsTable>;
@@ -123,3 +148,6 @@ export type NewRule = Insertable<RulesTable>;
 export type RuleUpdate = Updateable<RulesTable>;
 export type DnsRecordRow = Selectable<DnsRecordsTable>;
 export type CommandRow = Selectable<CommandsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ChangeRow = Selectable<ChangesTable>;
+export type EventLogRow = Selectable<EventLogTable>;

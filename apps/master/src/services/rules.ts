@@ -9,6 +9,7 @@ import { appendEvent } from "../db/repositories/event-log.ts";
 import type { Executor } from "../db/repositories/executor.ts";
 import * as rules from "../db/repositories/rules.ts";
 import type { RuleRow } from "../db/schema.ts";
+import type { ChangeSet } from "./change-set.ts";
 import { ingressKey } from "./rule-target.ts";
 
 export interface RuleChanges {
@@ -19,6 +20,8 @@ export interface RuleChanges {
 
 export interface RuleContext {
   tx: Executor;
+  /** The transaction's changes for the operators' stream. */
+  changes: ChangeSet;
   agentId: string;
   at: Date;
   labelPrefix: string;
@@ -113,6 +116,7 @@ async function claimRules(
         updated_at: ctx.at,
       });
       await log(ctx, "rule_created", { rule: key, source });
+      ctx.changes.rule(key, "created");
       changed = true;
       continue;
     }
@@ -141,6 +145,7 @@ async function claimRules(
     } else if (current.state === "grace") {
       await log(ctx, "rule_revived", { rule: key });
     }
+    ctx.changes.rule(key, "changed");
     changed = true;
   }
   // Rules this source had here but no longer asks for (relabelled): into the grace period.
@@ -163,6 +168,7 @@ async function graceRules(ctx: RuleContext, candidates: RuleRow[]): Promise<bool
       updated_at: ctx.at,
     });
     await log(ctx, "rule_grace", { rule: rule.rule_key, until: until.toISOString() });
+    ctx.changes.rule(rule.rule_key, "grace");
     changed = true;
   }
   return changed;
@@ -232,6 +238,7 @@ export async function applyStatusReport(
         updated_at: ctx.at,
       });
       if (rule.state === "grace") await log(ctx, "rule_revived", { rule: rule.rule_key });
+      ctx.changes.rule(rule.rule_key, "changed");
       changed = true;
     }
   }
