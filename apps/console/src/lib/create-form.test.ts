@@ -55,7 +55,9 @@ describe("buildCreateRequest", () => {
     expect(result.errors.name).toEqual([
       "name: name may contain letters, digits, '_', '.' and '-'",
     ]);
-    expect(result.errors.memory_limit).toEqual(["memory_limit: memory_limit must be at least 6 MiB"]);
+    expect(result.errors.memory_limit).toEqual([
+      "memory_limit: memory_limit must be at least 6 MiB",
+    ]);
     expect(result.errors.volumes).toEqual(["volumes.relative: Invalid key in record"]);
   });
 

@@ -36,7 +36,8 @@ describe("appendTranscript", () => {
 
   it("drops the oldest entries beyond the maximum", () => {
     let t = emptyTranscript;
-    for (let i = 0; i < 5; i++) t = appendTranscript(t, { type: "request", command: `c${i}`, data: i }, 3);
+    for (let i = 0; i < 5; i++)
+      t = appendTranscript(t, { type: "request", command: `c${i}`, data: i }, 3);
     expect(t.entries.map((e) => e.seq)).toEqual([3, 4, 5]);
   });
 });

@@ -1,0 +1,55 @@
+import { useEffect, useRef, useSyncExternalStore } from "react";
+import type uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { useFlow } from "../flow/connection.tsx";
+
+/** Live CPU and memory (percent) of one container, drawn with uPlot from the usage samples. */
+export function UsageChart({ containerId }: { containerId: string }) {
+  const { usage } = useFlow();
+  const samples = useSyncExternalStore(usage.subscribe, () => usage.samples(containerId));
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    void import("uplot").then(({ default: UPlot }) => {
+      if (cancelled || !box.current) return;
+      plot.current = new UPlot(
+        {
+          width: Math.max(320, box.current.clientWidth),
+          height: 180,
+          scales: { y: { range: [0, 100] } },
+          series: [
+            {},
+            { label: "CPU %", stroke: "#1d4ed8" },
+            { label: "Memory %", stroke: "#7e22ce" },
+          ],
+          axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
+        },
+        [[], [], []],
+        box.current,
+      );
+    });
+    return () => {
+      cancelled = true;
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const list = samples ?? [];
+    plot.current?.setData([
+      list.map((s) => s.at / 1000),
+      list.map((s) => s.cpu),
+      list.map((s) => s.memory),
+    ]);
+  }, [samples]);
+
+  return (
+    <figure>
+      <div ref={box} />
+      <figcaption className="sr-only">CPU and memory use over the last samples</figcaption>
+    </figure>
+  );
+}
