@@ -2,6 +2,7 @@ import { useEffect, useRef, useSyncExternalStore } from "react";
 import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useFlow } from "../flow/connection.tsx";
+import type { UsageSample } from "../lib/flow-containers.ts";
 
 /** Live CPU and memory (percent) of one container, drawn with uPlot from the usage samples. */
 export function UsageChart({ containerId }: { containerId: string }) {
@@ -9,6 +10,8 @@ export function UsageChart({ containerId }: { containerId: string }) {
   const samples = useSyncExternalStore(usage.subscribe, () => usage.samples(containerId));
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const latest = useRef(samples);
+  latest.current = samples;
 
   useEffect(() => {
     let cancelled = false;
@@ -26,7 +29,7 @@ export function UsageChart({ containerId }: { containerId: string }) {
           ],
           axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
         },
-        [[], [], []],
+        toData(latest.current),
         box.current,
       );
     });
@@ -52,4 +55,10 @@ export function UsageChart({ containerId }: { containerId: string }) {
       <figcaption className="sr-only">CPU and memory use over the last samples</figcaption>
     </figure>
   );
+}
+
+/** uPlot's columns: times in seconds, CPU and memory percentages. */
+function toData(samples: UsageSample[] | undefined): uPlot.AlignedData {
+  const list = samples ?? [];
+  return [list.map((s) => s.at / 1000), list.map((s) => s.cpu), list.map((s) => s.memory)];
 }

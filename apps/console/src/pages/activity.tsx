@@ -66,7 +66,12 @@ export function ActivityTable({ entries }: { entries: ActivityEntry[] }) {
           <Cell>{new Date(entry.at).toLocaleString()}</Cell>
           <Cell>{entry.type}</Cell>
           <Cell className="font-mono text-xs">{entry.agent_id?.slice(0, 8) ?? "–"}</Cell>
-          <Cell className="font-mono text-xs break-all">{summarizePayload(entry.payload)}</Cell>
+          <Cell className="font-mono text-xs break-all">
+            <details>
+              <summary>{summarizePayload(entry.payload)}</summary>
+              <pre className="whitespace-pre-wrap">{JSON.stringify(entry.payload, null, 2)}</pre>
+            </details>
+          </Cell>
         </tr>
       ))}
     </Table>

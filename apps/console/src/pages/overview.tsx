@@ -42,10 +42,9 @@ export function OverviewPage() {
 
   const online = agents.data?.agents.filter((a) => a.status === "online").length ?? 0;
   const grace = rules.data?.rules.filter((r) => r.state === "grace").length ?? 0;
+  // The agent reports its connector container's Docker state.
   const connected =
-    tunnels.data?.tunnels.filter(
-      (t) => t.connector_status === "connected" || t.connector_status === "healthy",
-    ).length ?? 0;
+    tunnels.data?.tunnels.filter((t) => t.connector_status === "running").length ?? 0;
   const failed = agents.error ?? rules.error ?? tunnels.error;
 
   return (

@@ -38,8 +38,9 @@ function SignedIn({ session }: { session: Session }) {
     try {
       await master.DELETE("/session");
     } finally {
-      queryClient.clear();
+      // Back to the sign-in page, then forget every other answer of this session.
       queryClient.setQueryData(SESSION_KEY, null);
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
     }
   }, [master, queryClient]);
   const value = useMemo(() => ({ session, master, signOut }), [session, master, signOut]);

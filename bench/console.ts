@@ -1,0 +1,236 @@
+/**
+ * Operator console benchmark (run by hand, not part of the tests):
+ *   pnpm --filter @dockflow/console build && pnpm --filter @dockflow/bench console
+ *
+ * In one run, with Debian's Chromium (CHROMIUM_PATH, default /usr/bin/chromium) on loopback:
+ * 1. Initial JavaScript: every script the browser loads up to the first usable page (the sign-in
+ *    page, then the signed-in overview), gzipped as a server would send it; aim <= 200 KiB.
+ * 2. Time to interactive: navigation start to a usable sign-in form, and sign-in click to the
+ *    overview's heading; the median of CONSOLE_BENCH_LOADS loads.
+ * 3. The Flows page with CONSOLE_BENCH_CONTAINERS (500) containers whose usage changes once a
+ *    second: input latency of typing into the search box (Event Timing: keydown to next paint,
+ *    p50/p95) and long tasks (> 50 ms) over CONSOLE_BENCH_SECONDS.
+ * The master is real (PGlite in memory, serving apps/console/dist); the flow side is a load
+ * generator speaking the flow manager's Socket.IO protocol for the synthetic containers (500 real
+ * containers would measure the engine, not the page).
+ */
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { startMaster } from "@dockflow/master";
+import { chromium, type Page } from "playwright-core";
+import { Server } from "socket.io";
+
+const CONTAINERS = Number(process.env.CONSOLE_BENCH_CONTAINERS ?? 500);
+const SECONDS = Number(process.env.CONSOLE_BENCH_SECONDS ?? 30);
+const LOADS = Number(process.env.CONSOLE_BENCH_LOADS ?? 5);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const DIST = join(import.meta.dirname, "../apps/console/dist");
+const TOKEN = "console-bench-admin-token-0123456789";
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** A Socket.IO server answering as the flow manager does, for `n` synthetic running containers. */
+async function flowFeed(n: number): Promise<{ url: string; close(): void }> {
+  const http = createServer();
+  const io = new Server(http, { serveClient: false, cors: { origin: true } });
+  const started = new Date().toISOString();
+  const containers = Array.from({ length: n }, (_, i) => ({
+    id: `${i.toString(16).padStart(12, "0")}${"0".repeat(52)}`,
+    name: `bench-${String(i).padStart(4, "0")}`,
+    image: "flow:latest",
+    status: "running" as const,
+    health: "none" as const,
+    created_at: started,
+  }));
+  const usage = (i: number, t: number) => ({
+    cpu_percent: 50 + 40 * Math.sin(t / 5 + i),
+    memory_percent: 30 + 20 * Math.cos(t / 7 + i),
+    memory_usage_bytes: 64 * 1024 * 1024,
+    memory_limit_bytes: 256 * 1024 * 1024,
+    network_rx_bytes: t * 1000,
+    network_tx_bytes: t * 800,
+    block_read_bytes: 0,
+    block_write_bytes: 0,
+    pids: 7,
+    sampled_at: new Date().toISOString(),
+  });
+  io.on("connection", (socket) => {
+    const answer =
+      (make: (payload: { request_id?: string }) => unknown) =>
+      (payload: { request_id?: string }, ack?: (r: unknown) => void) =>
+        ack?.({ ok: true, data: { request_id: payload.request_id, ...(make(payload) as object) } });
+    socket.on(
+      "list_containers",
+      answer(() => ({ containers })),
+    );
+    socket.on(
+      "get_activity_log",
+      answer(() => ({ entries: [] })),
+    );
+    let t = 0;
+    const timer = setInterval(() => {
+      t++;
+      socket.emit("container_status_update", {
+        containers: containers.map((c, i) => ({
+          ...c,
+          resource_usage: usage(i, t),
+          uptime_seconds: t,
+          restart_count: 0,
+        })),
+        timestamp: new Date().toISOString(),
+      });
+    }, 1000);
+    socket.on("disconnect", () => clearInterval(timer));
+  });
+  await new Promise<void>((done) => http.listen(0, "127.0.0.1", done));
+  const { port } = http.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => void io.close() };
+}
+
+/** Every JavaScript response of a page load, by URL (the body as served, before compression). */
+function recordScripts(page: Page): Map<string, Buffer> {
+  const scripts = new Map<string, Buffer>();
+  page.on("response", async (response) => {
+    if (!response.url().endsWith(".js")) return;
+    scripts.set(response.url(), await response.body());
+  });
+  return scripts;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const gz = (scripts: Map<string, Buffer>) =>
+  [...scripts.values()].reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0);
+
+async function main() {
+  await readFile(join(DIST, "index.html")).catch(() => {
+    throw new Error(`${DIST} is missing: pnpm --filter @dockflow/console build`);
+  });
+  const feed = await flowFeed(CONTAINERS);
+  const master = await startMaster({
+    PORT: "0",
+    DATA_DIR: "memory://",
+    MASTER_ADMIN_TOKEN: TOKEN,
+    MASTER_CONSOLE_DIR: DIST,
+    MASTER_CONSOLE_FLOW_MANAGER_URL: feed.url,
+    LOG_LEVEL: "silent",
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    console.log(
+      `console benchmark: ${CONTAINERS} containers, ${SECONDS} s, Chromium ${browser.version()}`,
+    );
+
+    // 1 and 2: cold loads in fresh contexts.
+    const signInMs: number[] = [];
+    const overviewMs: number[] = [];
+    let signInJs = 0;
+    let consoleJs = 0;
+    for (let i = 0; i < LOADS; i++) {
+      const context = await browser.newContext({ baseURL: master.url });
+      const page = await context.newPage();
+      const scripts = recordScripts(page);
+      await page.goto("/");
+      await page.getByLabel("Admin token").waitFor();
+      signInMs.push(await page.evaluate(() => performance.now()));
+      signInJs = gz(scripts);
+      await page.getByLabel("Admin token").fill(TOKEN);
+      const clicked = await page.evaluate(() => performance.now());
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+      overviewMs.push((await page.evaluate(() => performance.now())) - clicked);
+      consoleJs = gz(scripts);
+      await context.close();
+    }
+    console.log(`  initial JS, sign-in page         ${kib(signInJs)} gzipped`);
+    console.log(`  initial JS, signed-in overview   ${kib(consoleJs)} gzipped`);
+    console.log(`  sign-in page usable              median ${pct(signInMs, 50).toFixed(0)} ms`);
+    console.log(`  sign-in to overview              median ${pct(overviewMs, 50).toFixed(0)} ms`);
+
+    // 3: the Flows page under a status update per second for every container.
+    const context = await browser.newContext({ baseURL: master.url });
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByLabel("Admin token").fill(TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    await page.goto("/flows");
+    await page
+      .getByRole("link", { name: `bench-${String(CONTAINERS - 1).padStart(4, "0")}` })
+      .waitFor();
+    await page.evaluate(() => {
+      const w = window as unknown as { __latencies: number[]; __longTasks: number[] };
+      w.__latencies = [];
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (e.name === "keydown") w.__latencies.push(e.duration);
+      }).observe({
+        type: "event",
+        durationThreshold: 16,
+        buffered: false,
+      } as PerformanceObserverInit);
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      }).observe({ type: "longtask", buffered: false });
+    });
+    const search = page.getByLabel("Search flows");
+    await search.focus();
+    const deadline = Date.now() + SECONDS * 1000;
+    let keys = 0;
+    while (Date.now() < deadline) {
+      // Type "bench" and clear it, a key every 200 ms: the list filters while updates arrive.
+      for (const key of [
+        "b",
+        "e",
+        "n",
+        "c",
+        "h",
+        "Backspace",
+        "Backspace",
+        "Backspace",
+        "Backspace",
+        "Backspace",
+      ]) {
+        await page.keyboard.press(key);
+        keys++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    // Event Timing reports only events slower than 16 ms; faster ones count as 16 ms at most.
+    const { latencies, longTasks } = await page.evaluate(() => {
+      const w = window as unknown as { __latencies: number[]; __longTasks: number[] };
+      return { latencies: w.__latencies, longTasks: w.__longTasks };
+    });
+    const all = [...latencies, ...Array(Math.max(0, keys - latencies.length)).fill(16)];
+    console.log(
+      `  flows page, ${CONTAINERS} containers updating 1/s: ${keys} key presses, input latency p50 ${pct(all, 50).toFixed(0)} ms, p95 ${pct(all, 95).toFixed(0)} ms (events over 16 ms: ${latencies.length})`,
+    );
+    const longTotal = longTasks.reduce((a, b) => a + b, 0);
+    console.log(
+      `  long tasks: ${longTasks.length} in ${SECONDS} s, ${longTotal.toFixed(0)} ms in total, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`,
+    );
+    await context.close();
+  } finally {
+    await browser.close();
+    await master.close();
+    feed.close();
+  }
+}
+
+await main();
