@@ -10,6 +10,9 @@ import { CrashRecovery } from "./crash-recovery.ts";
 import { DockerAdapter, dockerClient } from "./docker.ts";
 import { EventWatcher } from "./event-watcher.ts";
 import { healthHandler } from "./health.ts";
+import { DockerLogSource } from "./logs/docker-logs.ts";
+import { LogHub } from "./logs/log-hub.ts";
+import { LogService } from "./logs/log-service.ts";
 import { Monitor } from "./monitor.ts";
 import { PathGuard } from "./path-guard.ts";
 import { FlowService } from "./service.ts";
@@ -100,10 +103,21 @@ export async function startFlowManager(
     log.child({ component: "monitor" }),
   );
   const activeMonitor = monitor;
+  const logSource = new DockerLogSource({ docker });
+  const logHub = new LogHub({
+    source: logSource,
+    sink: clients,
+    clientBufferBytes: config.logClientBufferBytes,
+    log: log.child({ component: "logs" }),
+  });
+  clients.onRemove((clientId) => logHub.removeClient(clientId));
   const watcher = new EventWatcher(
     docker,
     {
-      onEvent: (event) => activeMonitor.onDockerEvent(event),
+      onEvent: (event) => {
+        activeMonitor.onDockerEvent(event);
+        logHub.onContainerEvent(event.Actor.ID, event.Action);
+      },
       onResync: () => activeMonitor.resync(),
     },
     log.child({ component: "docker-events" }),
@@ -119,6 +133,7 @@ export async function startFlowManager(
     activity,
     new PathGuard(config.allowedRoots),
     log.child({ component: "service" }),
+    new LogService({ source: logSource, hub: logHub }),
   );
 
   const http = createServer(
@@ -174,6 +189,7 @@ export async function startFlowManager(
         await new Promise<void>((resolve) => io.close(() => resolve()));
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
         stats.close();
+        logHub.close();
         pool.closeAll();
         recovery.close();
         await activeMonitor.close();

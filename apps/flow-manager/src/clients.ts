@@ -4,6 +4,8 @@ import type { ServerEventName, ServerPayloadOf } from "@dockflow/protocol";
 export interface ClientSocket {
   id: string;
   emit(event: string, payload: unknown): unknown;
+  /** Engine.IO's connection; its transport is writable once it has sent all it was given. */
+  conn?: { transport: { writable: boolean } };
 }
 
 interface Client {
@@ -19,6 +21,7 @@ interface Client {
 export class ClientRegistry {
   private readonly clients = new Map<string, Client>();
   private readonly owners = new Map<string, Set<string>>();
+  private readonly removeListeners: ((clientId: string) => void)[] = [];
 
   add(socket: ClientSocket): void {
     this.clients.set(socket.id, { socket, interests: new Set() });
@@ -27,6 +30,25 @@ export class ClientRegistry {
   remove(clientId: string): void {
     this.clients.delete(clientId);
     for (const set of this.owners.values()) set.delete(clientId);
+    for (const listener of this.removeListeners) listener(clientId);
+  }
+
+  /** Calls `listener` with the id of each client that goes away. */
+  onRemove(listener: (clientId: string) => void): void {
+    this.removeListeners.push(listener);
+  }
+
+  /**
+   * Whether the client's connection has handed everything emitted to it so far to the network
+   * (the websocket's last write completed, or a polling request is waiting): a client that reads
+   * slowly stays unwritable while the kernel's socket buffers are full.
+   */
+  isWritable(clientId: string): boolean {
+    const conn = this.clients.get(clientId)?.socket.conn;
+    if (!conn) return this.clients.has(clientId);
+    // Engine.IO flushes its buffer the moment the transport turns writable, so this also means
+    // nothing is waiting in its buffer.
+    return conn.transport.writable;
   }
 
   get count(): number {

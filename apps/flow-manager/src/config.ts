@@ -71,6 +71,7 @@ const Env = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  FLOW_LOG_CLIENT_BUFFER_BYTES: Int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
@@ -136,6 +137,7 @@ export const Config = Env.transform((env, ctx) => {
     recoveryResetMs: env.FLOW_RECOVERY_RESET_MS,
     defaultLabels: env.FLOW_DEFAULT_LABELS,
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
+    logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };

@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import { pack } from "tar-fs";
 import { dockerStatus, FlowError, fromDocker } from "./errors.ts";
 import { managedFilter } from "./labels.ts";
+import { StreamDemuxer } from "./logs/demux.ts";
 
 export type ContainerInspect = Docker.ContainerInspectInfo;
 
@@ -215,14 +216,9 @@ export class DockerAdapter {
   }
 }
 
-/** Docker multiplexes stdout/stderr of a non-TTY exec in 8-byte-header frames. */
+/** The output of a non-TTY exec, stdout and stderr together (Docker multiplexes them). */
 function demux(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buf.length) {
-    const size = buf.readUInt32BE(offset + 4);
-    parts.push(buf.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString("utf8");
+  const demuxer = new StreamDemuxer({ tty: false });
+  const pieces = [...demuxer.push(buf), ...demuxer.end()];
+  return Buffer.concat(pieces.map((piece) => piece.data)).toString("utf8");
 }

@@ -25,6 +25,7 @@ import {
   LABEL_SOCKET_DIR,
   RESERVED_PREFIX,
 } from "./labels.ts";
+import type { LogService } from "./logs/log-service.ts";
 import type { Monitor } from "./monitor.ts";
 import type { PathGuard } from "./path-guard.ts";
 import { type StatusStore, statusOf, summaryOf, type TrackedContainer } from "./status-store.ts";
@@ -60,7 +61,7 @@ function reservedTarget(path: string): string | null {
 /** How long `flow.reload` may take before the manager restarts the container instead. */
 const RELOAD_TIMEOUT_MS = 15_000;
 
-/** The ten operations, in Docker and container-socket terms. */
+/** The operations, in Docker and container-socket terms (logs: logs/log-service.ts). */
 export class FlowService implements Operations {
   private messageCounter = 0;
   private readonly messagePrefix = randomBytes(4).toString("hex");
@@ -76,6 +77,7 @@ export class FlowService implements Operations {
     private readonly activity: ActivityLog,
     private readonly paths: PathGuard,
     private readonly log: Logger,
+    private readonly logs: LogService,
   ) {}
 
   create_container = async (
@@ -402,6 +404,32 @@ export class FlowService implements Operations {
     if (req.container_id)
       containerId = this.store.resolve(req.container_id)?.id ?? req.container_id;
     return { entries: this.activity.recent(req.limit ?? 100, containerId) };
+  };
+
+  get_container_logs = async (
+    req: ParsedRequestOf<"get_container_logs">,
+    ctx: RequestContext,
+  ): Promise<Reply<"get_container_logs">> => {
+    const c = await this.find(req.container_id, ctx);
+    return { container_id: c.id, lines: await this.logs.read(c.id, req) };
+  };
+
+  subscribe_logs = async (
+    req: ParsedRequestOf<"subscribe_logs">,
+    ctx: RequestContext,
+  ): Promise<Reply<"subscribe_logs">> => {
+    const c = await this.find(req.container_id, ctx);
+    ctx.afterReply.push(await this.logs.subscribe(ctx.clientId, c.id, req));
+    return { container_id: c.id };
+  };
+
+  unsubscribe_logs = async (
+    req: ParsedRequestOf<"unsubscribe_logs">,
+    ctx: RequestContext,
+  ): Promise<Reply<"unsubscribe_logs">> => {
+    const c = await this.find(req.container_id, ctx);
+    this.logs.unsubscribe(ctx.clientId, c.id);
+    return { container_id: c.id };
   };
 
   /**

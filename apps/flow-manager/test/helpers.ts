@@ -12,6 +12,7 @@ import type {
   ServerToClientEvents,
 } from "@dockflow/protocol";
 import { dockerFor, testLabels, testRunId, waitFor } from "@dockflow/testkit";
+import type { Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import { configFrom, type RunningFlowManager, startFlowManager } from "../src/index.ts";
 
@@ -44,6 +45,7 @@ export interface TestManager {
 export async function startTestManager(
   overrides: Record<string, string> = {},
   reuse?: { managerId: string; root: string; socketRoot: string },
+  options: { logger?: Logger } = {},
 ): Promise<TestManager> {
   const root = reuse?.root ?? (await mkdtemp(join(tmpdir(), "dockflow-fm-root-")));
   const socketRoot = reuse?.socketRoot ?? (await mkdtemp("/tmp/dff-"));
@@ -60,7 +62,7 @@ export async function startTestManager(
     LOG_LEVEL: process.env.FLOW_TEST_LOG_LEVEL ?? "silent",
     ...overrides,
   };
-  const manager = await startFlowManager(configFrom(env));
+  const manager = await startFlowManager(configFrom(env), options);
   return {
     manager,
     url: manager.url,

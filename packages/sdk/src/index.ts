@@ -6,6 +6,7 @@ export {
   type FlowClientEvents,
   type FlowClientOptions,
   type FlowConnectionEvents,
+  type FlowGetLogsOptions,
   type FlowReconnectionOptions,
   type FlowRequestOptions,
 } from "./flow/client.ts";
@@ -16,6 +17,7 @@ export {
   FlowTimeoutError,
   isFlowError,
 } from "./flow/errors.ts";
+export type { FlowLogStream, FlowLogsOptions } from "./flow/logs.ts";
 export * from "./generated/flow-events.ts";
 export * from "./generated/master-api.ts";
 export {

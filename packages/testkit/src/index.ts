@@ -7,4 +7,5 @@ export {
   testLabels,
   testRunId,
 } from "./docker.ts";
+export { execIn, printAsMainProcess } from "./exec.ts";
 export { waitFor } from "./wait.ts";

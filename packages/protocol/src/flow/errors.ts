@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RequestId } from "../common.ts";
+import { LOG_OPERATIONS } from "./logs.ts";
 
 /** The seed's eight error types, and no others. */
 export const ErrorType = z.enum([
@@ -26,6 +27,7 @@ export const Operation = z.enum([
   "get_container_status",
   "list_containers",
   "get_activity_log",
+  ...LOG_OPERATIONS,
 ]);
 export type Operation = z.infer<typeof Operation>;
 

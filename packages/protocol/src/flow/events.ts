@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ErrorBody, type Operation } from "./errors.ts";
+import { logClientEvents, logReplyEventOf, logServerEvents } from "./logs.ts";
 import * as reply from "./replies.ts";
 import * as req from "./requests.ts";
 
@@ -15,6 +16,7 @@ export const clientEvents = {
   get_container_status: req.GetContainerStatusRequest,
   list_containers: req.ListContainersRequest,
   get_activity_log: req.GetActivityLogRequest,
+  ...logClientEvents,
 } as const satisfies Record<Operation, z.ZodType>;
 
 /** Server-to-client events and the schema of each payload. */
@@ -36,6 +38,7 @@ export const serverEvents = {
   container_crashed: reply.ContainerCrashed,
   container_status_update: reply.ContainerStatusUpdate,
   activity_log: reply.ActivityLog,
+  ...logServerEvents,
   error: ErrorBody,
 } as const;
 
@@ -51,6 +54,7 @@ export const replyEventOf = {
   get_container_status: "container_status",
   list_containers: "container_list",
   get_activity_log: "activity_log_history",
+  ...logReplyEventOf,
 } as const satisfies Record<Operation, keyof typeof serverEvents>;
 
 export type ClientEventName = keyof typeof clientEvents;

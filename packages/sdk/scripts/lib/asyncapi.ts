@@ -11,6 +11,7 @@ import {
   FlowMessage,
   HealthCheck,
   HealthState,
+  LogLine,
   Operation,
   RequestId,
   ResourceUsage,
@@ -59,6 +60,7 @@ const SHARED_IN_EVENTS: Record<string, z.ZodType> = {
   ValidationIssue,
   ErrorDetails,
   ActivityType,
+  LogLine,
 };
 
 /** One line per event for the document (the schemas carry the structure). */
@@ -94,6 +96,17 @@ const SUMMARIES: Record<ClientEvent | ServerEvent, string> = {
   container_status_update: "Push: periodic bulk status of the containers.",
   activity_log: "Push: one activity log entry.",
   error: "A request failed (also passed to the request's acknowledgement).",
+  // Container logs.
+  get_container_logs:
+    "A container's recent output: the last `tail` lines (default 1000, at most 5000), optionally `since` a time (unix seconds or RFC 3339), with `timestamps`.",
+  subscribe_logs:
+    "Follow a container's output: the last `tail` lines (default 0, at most 5000), then `container_log` pushes until `unsubscribe_logs`, disconnection or the container's removal.",
+  unsubscribe_logs: "Stop following a container's output.",
+  container_logs: "Reply to `get_container_logs`.",
+  logs_subscribed: "Reply to `subscribe_logs`: `container_log` pushes follow.",
+  logs_unsubscribed: "Reply to `unsubscribe_logs`: no more `container_log` pushes for it.",
+  container_log:
+    "Push: a batch of a followed container's lines (every ~100 ms or 64 KiB); `dropped` counts lines lost just before it to a slow reader; `ended` marks the last one (the container was removed).",
 };
 
 function pascal(name: string): string {

@@ -10,9 +10,11 @@ import {
   type FlowServerEventName,
   type FlowServerEvents,
   flowRequests,
+  type LogLine,
   type MessageReceived,
 } from "../generated/flow-events.ts";
 import { FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError } from "./errors.ts";
+import { type FlowLogStream, type FlowLogsOptions, followLogs } from "./logs.ts";
 
 /** Socket.IO's reconnection settings (on by default: unlimited attempts, 1 s to 5 s apart). */
 export interface FlowReconnectionOptions {
@@ -55,6 +57,10 @@ export interface FlowRequestOptions extends FlowCallOptions {
   /** The `request_id` of the send_message (default: a generated one). */
   requestId?: string;
 }
+
+/** `getLogs` options: what to read (see `get_container_logs`), and the call's own options. */
+export type FlowGetLogsOptions = Omit<FlowRequests["get_container_logs"], "container_id"> &
+  FlowCallOptions;
 
 /** Connection events of the client itself (not sent by the server). */
 export interface FlowConnectionEvents {
@@ -99,6 +105,16 @@ export interface FlowClient extends FlowRequestMethods<FlowCallOptions> {
     message: FlowMessage,
     options?: FlowRequestOptions,
   ): Promise<MessageReceived>;
+  /**
+   * A container's recent output (`get_container_logs`): the last `tail` lines (default 1000),
+   * optionally `since` a time (unix seconds or RFC 3339), with `time` when `timestamps` is true.
+   */
+  getLogs(containerId: string, options?: FlowGetLogsOptions): Promise<LogLine[]>;
+  /**
+   * Follows a container's output (`subscribe_logs`): an async iterator of `container_log`
+   * batches that ends when the container is removed; `break` unsubscribes.
+   */
+  logs(containerId: string, options?: FlowLogsOptions): FlowLogStream;
   /** Adds a listener; returns a function that removes it. */
   on<E extends FlowClientEventName>(event: E, listener: FlowClientEvents[E]): () => void;
   /** Adds a listener called at most once; returns a function that removes it. */
@@ -410,6 +426,15 @@ export function createFlowClient(url: string, options: FlowClientOptions = {}): 
     ready,
     call,
     request,
+    async getLogs(containerId, { timeoutMs, signal, ...query } = {}) {
+      const reply = await call(
+        "get_container_logs",
+        { ...query, container_id: containerId },
+        { ...(timeoutMs !== undefined && { timeoutMs }), ...(signal && { signal }) },
+      );
+      return reply.lines;
+    },
+    logs: (containerId, logsOptions) => followLogs(socket, call, containerId, logsOptions),
     on(event, listener) {
       // biome-ignore lint/suspicious/noExplicitAny: the emitter's own typing is per-socket
       (target(event) as any).on(event, listener);

@@ -69,6 +69,19 @@ export interface ContainerList {
   containers: ContainerSummary[];
 }
 
+export interface ContainerLog {
+  container_id: string;
+  lines: LogLine[];
+  dropped?: number;
+  ended?: true;
+}
+
+export interface ContainerLogs {
+  request_id?: RequestId;
+  container_id: string;
+  lines: LogLine[];
+}
+
 export interface ContainerMessage {
   command: string;
   data?: unknown;
@@ -225,6 +238,22 @@ export interface GetActivityLogRequest {
   limit?: number;
 }
 
+export type GetContainerLogsAck = {
+  ok: true;
+  data: ContainerLogs;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface GetContainerLogsRequest {
+  request_id?: RequestId;
+  container_id: string;
+  tail?: number;
+  since?: number | string;
+  timestamps?: boolean;
+}
+
 export type GetContainerStatusAck = {
   ok: true;
   data: ContainerStatus;
@@ -261,6 +290,23 @@ export interface ListContainersRequest {
   all?: boolean;
 }
 
+export interface LogLine {
+  stream: "stdout" | "stderr";
+  text: string;
+  time?: Timestamp;
+  partial?: true;
+}
+
+export interface LogsSubscribed {
+  request_id?: RequestId;
+  container_id: string;
+}
+
+export interface LogsUnsubscribed {
+  request_id?: RequestId;
+  container_id: string;
+}
+
 export interface MessageReceived {
   request_id?: RequestId;
   container_id: string;
@@ -274,7 +320,7 @@ export interface MessageSent {
   message_id: string;
 }
 
-export type Operation = "create_container" | "start_container" | "stop_container" | "restart_container" | "update_container" | "delete_container" | "send_message" | "get_container_status" | "list_containers" | "get_activity_log";
+export type Operation = "create_container" | "start_container" | "stop_container" | "restart_container" | "update_container" | "delete_container" | "send_message" | "get_container_status" | "list_containers" | "get_activity_log" | "get_container_logs" | "subscribe_logs" | "unsubscribe_logs";
 
 export type RequestId = string;
 
@@ -361,7 +407,34 @@ export interface StopContainerRequest {
   timeout?: number;
 }
 
+export type SubscribeLogsAck = {
+  ok: true;
+  data: LogsSubscribed;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface SubscribeLogsRequest {
+  request_id?: RequestId;
+  container_id: string;
+  tail?: number;
+}
+
 export type Timestamp = string;
+
+export type UnsubscribeLogsAck = {
+  ok: true;
+  data: LogsUnsubscribed;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface UnsubscribeLogsRequest {
+  request_id?: RequestId;
+  container_id: string;
+}
 
 export type UpdateContainerAck = {
   ok: true;
@@ -404,6 +477,12 @@ export interface FlowRequests {
   list_containers: ListContainersRequest;
   /** Recent activity log entries kept by the manager. */
   get_activity_log: GetActivityLogRequest;
+  /** A container's recent output: the last `tail` lines (default 1000, at most 5000), optionally `since` a time (unix seconds or RFC 3339), with `timestamps`. */
+  get_container_logs: GetContainerLogsRequest;
+  /** Follow a container's output: the last `tail` lines (default 0, at most 5000), then `container_log` pushes until `unsubscribe_logs`, disconnection or the container's removal. */
+  subscribe_logs: SubscribeLogsRequest;
+  /** Stop following a container's output. */
+  unsubscribe_logs: UnsubscribeLogsRequest;
 }
 
 /** Request event name to the name of the event that answers it. */
@@ -418,6 +497,9 @@ export interface FlowReplyEvents {
   get_container_status: "container_status";
   list_containers: "container_list";
   get_activity_log: "activity_log_history";
+  get_container_logs: "container_logs";
+  subscribe_logs: "logs_subscribed";
+  unsubscribe_logs: "logs_unsubscribed";
 }
 
 /** Request event name to the reply's payload (what an awaited call resolves with). */
@@ -432,6 +514,9 @@ export interface FlowReplies {
   get_container_status: ContainerStatus;
   list_containers: ContainerList;
   get_activity_log: ActivityLogHistory;
+  get_container_logs: ContainerLogs;
+  subscribe_logs: LogsSubscribed;
+  unsubscribe_logs: LogsUnsubscribed;
 }
 
 /** Request event name to the acknowledgement its callback receives. */
@@ -446,6 +531,9 @@ export interface FlowAcks {
   get_container_status: GetContainerStatusAck;
   list_containers: ListContainersAck;
   get_activity_log: GetActivityLogAck;
+  get_container_logs: GetContainerLogsAck;
+  subscribe_logs: SubscribeLogsAck;
+  unsubscribe_logs: UnsubscribeLogsAck;
 }
 
 /** Server-to-client event name to its payload (replies and pushes). */
@@ -484,12 +572,20 @@ export interface FlowServerEvents {
   container_status_update: ContainerStatusUpdate;
   /** Push: one activity log entry. */
   activity_log: ActivityLog;
+  /** Reply to `get_container_logs`. */
+  container_logs: ContainerLogs;
+  /** Reply to `subscribe_logs`: `container_log` pushes follow. */
+  logs_subscribed: LogsSubscribed;
+  /** Reply to `unsubscribe_logs`: no more `container_log` pushes for it. */
+  logs_unsubscribed: LogsUnsubscribed;
+  /** Push: a batch of a followed container's lines (every ~100 ms or 64 KiB); `dropped` counts lines lost just before it to a slow reader; `ended` marks the last one (the container was removed). */
+  container_log: ContainerLog;
   /** A request failed (also passed to the request's acknowledgement). */
   error: ErrorBody;
 }
 
 /** Events the server sends without being asked. */
-export type FlowPushEventName = "connected" | "message_received" | "status_changed" | "container_health_warning" | "container_crashed" | "container_status_update" | "activity_log" | "error";
+export type FlowPushEventName = "connected" | "message_received" | "status_changed" | "container_health_warning" | "container_crashed" | "container_status_update" | "activity_log" | "container_log" | "error";
 
 export type FlowRequestName = keyof FlowRequests;
 export type FlowServerEventName = keyof FlowServerEvents;
@@ -506,13 +602,16 @@ export const flowRequests = {
   get_container_status: { method: "getContainerStatus", reply: "container_status" },
   list_containers: { method: "listContainers", reply: "container_list" },
   get_activity_log: { method: "getActivityLog", reply: "activity_log_history" },
+  get_container_logs: { method: "getContainerLogs", reply: "container_logs" },
+  subscribe_logs: { method: "subscribeLogs", reply: "logs_subscribed" },
+  unsubscribe_logs: { method: "unsubscribeLogs", reply: "logs_unsubscribed" },
 } as const satisfies Record<FlowRequestName, { method: string; reply: FlowServerEventName }>;
 
 /** Every server-to-client event name. */
-export const flowServerEventNames = ["connected","container_created","container_started","container_stopped","container_restarted","container_updated","container_deleted","message_sent","message_received","container_status","container_list","activity_log_history","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","error"] as const satisfies readonly FlowServerEventName[];
+export const flowServerEventNames = ["connected","container_created","container_started","container_stopped","container_restarted","container_updated","container_deleted","message_sent","message_received","container_status","container_list","activity_log_history","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","container_logs","logs_subscribed","logs_unsubscribed","container_log","error"] as const satisfies readonly FlowServerEventName[];
 
 /** The push events (sent without a request). */
-export const flowPushEventNames = ["connected","message_received","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","error"] as const satisfies readonly FlowPushEventName[];
+export const flowPushEventNames = ["connected","message_received","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","container_log","error"] as const satisfies readonly FlowPushEventName[];
 
 /**
  * One awaitable method per request: resolves with the reply event's payload, rejects with
@@ -539,4 +638,10 @@ export interface FlowRequestMethods<O> {
   listContainers(payload?: ListContainersRequest, options?: O): Promise<ContainerList>;
   /** Recent activity log entries kept by the manager. Emits `get_activity_log`, resolves with `activity_log_history`. */
   getActivityLog(payload?: GetActivityLogRequest, options?: O): Promise<ActivityLogHistory>;
+  /** A container's recent output: the last `tail` lines (default 1000, at most 5000), optionally `since` a time (unix seconds or RFC 3339), with `timestamps`. Emits `get_container_logs`, resolves with `container_logs`. */
+  getContainerLogs(payload: GetContainerLogsRequest, options?: O): Promise<ContainerLogs>;
+  /** Follow a container's output: the last `tail` lines (default 0, at most 5000), then `container_log` pushes until `unsubscribe_logs`, disconnection or the container's removal. Emits `subscribe_logs`, resolves with `logs_subscribed`. */
+  subscribeLogs(payload: SubscribeLogsRequest, options?: O): Promise<LogsSubscribed>;
+  /** Stop following a container's output. Emits `unsubscribe_logs`, resolves with `logs_unsubscribed`. */
+  unsubscribeLogs(payload: UnsubscribeLogsRequest, options?: O): Promise<LogsUnsubscribed>;
 }

@@ -1,0 +1,23 @@
+import type { LogLine } from "@dockflow/protocol";
+import { StreamDemuxer } from "./demux.ts";
+import { LineSplitter } from "./line-splitter.ts";
+
+/** Docker's log stream of one container (multiplexed, or raw for a TTY) to lines. */
+export class LogDecoder {
+  private readonly demuxer: StreamDemuxer;
+  private readonly splitter: LineSplitter;
+
+  constructor(options: { tty: boolean; timestamps: boolean }) {
+    this.demuxer = new StreamDemuxer({ tty: options.tty });
+    this.splitter = new LineSplitter({ timestamps: options.timestamps });
+  }
+
+  push(chunk: Buffer): LogLine[] {
+    return this.demuxer.push(chunk).flatMap((piece) => this.splitter.push(piece));
+  }
+
+  end(): LogLine[] {
+    const rest = this.demuxer.end().flatMap((piece) => this.splitter.push(piece));
+    return [...rest, ...this.splitter.end()];
+  }
+}
