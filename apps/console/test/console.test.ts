@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createFlowClient } from "@dockflow/sdk";
@@ -30,6 +30,12 @@ let b: TestBrowser;
 let page: Page;
 const suffix = testRunId.replace(/[^a-z0-9]/gi, "").slice(-8);
 
+/** What the log terminal shows (xterm draws spaces as no-break spaces). */
+const terminalText = async () =>
+  ((await page.getByRole("log", { name: "Container output" }).textContent()) ?? "").replaceAll(
+    "\u00a0",
+    " ",
+  );
 const xssFlag = () => page.evaluate(() => (window as unknown as { __xss?: string }).__xss ?? null);
 const heading = (name: string) => page.getByRole("heading", { level: 1, name, exact: true });
 const nav = (name: string) =>
@@ -95,6 +101,10 @@ describe.sequential("the operator console", () => {
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await heading(name).waitFor();
     await page.getByText("running", { exact: true }).first().waitFor();
+    // The runtime's first log line, followed live.
+    await waitFor(async () => (await terminalText()).includes('"msg":"flow runtime listening"'), {
+      message: "the runtime's log line in the console",
+    });
 
     const transcript = page.getByRole("list", { name: "Message transcript" });
     const kinds = () =>
@@ -172,6 +182,43 @@ describe.sequential("the operator console", () => {
     );
     expect(await page.locator("main img").count()).toBe(0);
     expect(await xssFlag()).toBeNull();
+  });
+
+  it("shows a container's log lines as text, and searches and downloads them", async () => {
+    const flow = createFlowClient(stack.flowUrl);
+    const created = await flow.createContainer({
+      image: "flow:latest",
+      name: `logs-${suffix}`,
+      environment: { LOG_PAYLOAD: payload("log") },
+      command: ["sh", "-c", 'printf "%s\\n" "$LOG_PAYLOAD"; echo to-stderr >&2; exec sleep 3600'],
+    });
+    await flow.startContainer({ container_id: created.container_id });
+    flow.close();
+
+    await nav("Flows").click();
+    await page.getByRole("link", { name: `logs-${suffix}`, exact: true }).click();
+    await heading(`logs-${suffix}`).waitFor();
+    await waitFor(async () => (await terminalText()).includes("to-stderr"), {
+      message: "the container's output in the console",
+    });
+    expect(await terminalText()).toContain(payload("log"));
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(await xssFlag()).toBeNull();
+
+    await page.getByLabel("Search the logs").fill("stderr");
+    await page.getByText("1 of 2 lines").waitFor();
+    await waitFor(async () => !(await terminalText()).includes("onerror"), {
+      message: "the search to hide the other line",
+    });
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`logs-${suffix}.log`);
+    const saved = await readFile((await download.path())!, "utf8");
+    // Each line starts with Docker's time for it.
+    expect(saved).toMatch(/^(\d{4}-\d\d-\d\dT[\d:.]+Z .*\n){2}$/);
+    expect(saved.replace(/^\S+ /gm, "")).toBe(`${payload("log")}\n[stderr] to-stderr\n`);
   });
 
   it("issues a key and revokes it with the keyboard only", async () => {

@@ -17,6 +17,7 @@ import { UsageChart } from "../components/usage-chart.tsx";
 import { FlowActions } from "../flow/actions.tsx";
 import { flowKeys, useFlow, useFlowRows } from "../flow/connection.tsx";
 import { FlowConnectionNotice } from "../flow/flow-token-form.tsx";
+import { LogsPanel } from "../flow/logs-panel.tsx";
 import { MessageConsole } from "../flow/message-console.tsx";
 import { activityKey } from "../lib/activity.ts";
 import { formatBytes, formatDuration, formatPercent, shortId } from "../lib/format.ts";
@@ -101,6 +102,9 @@ export function FlowDetailPage() {
           <UsageChart containerId={containerId} />
         </section>
         <UpdateCode containerId={containerId} />
+      </div>
+      <div className="mt-6">
+        <LogsPanel containerId={containerId} name={name} />
       </div>
       <div className="mt-6">
         <MessageConsole containerId={containerId} />
