@@ -25,7 +25,10 @@ const overview = createRoute({
 const flows = createRoute({
   getParentRoute: () => root,
   path: "/flows",
-  validateSearch: z.object({ q: z.string().optional().catch(undefined) }).parse,
+  validateSearch: z.object({
+    q: z.string().optional().catch(undefined),
+    page: z.coerce.number().int().min(1).optional().catch(undefined),
+  }).parse,
   component: lazyRouteComponent(() => import("./pages/flows.tsx"), "FlowsPage"),
 });
 

@@ -204,32 +204,35 @@ export function ConfirmButton({
       <Button tone="danger" disabled={disabled} onClick={() => setOpen(true)}>
         {label}
       </Button>
-      <Modal title={title} description={description} open={open} onOpenChange={setOpen}>
-        {error !== null && <ErrorText error={error} />}
-        <div className="mt-4 flex justify-end gap-2">
-          <Button tone="secondary" onClick={() => setOpen(false)}>
-            Cancel
-          </Button>
-          <Button
-            tone="danger"
-            disabled={busy}
-            onClick={async () => {
-              setBusy(true);
-              setError(null);
-              try {
-                await onConfirm();
-                setOpen(false);
-              } catch (caught) {
-                setError(caught);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            {confirmLabel}
-          </Button>
-        </div>
-      </Modal>
+      {/* Mounted only while open: a long table has one of these per row. */}
+      {open && (
+        <Modal title={title} description={description} open={open} onOpenChange={setOpen}>
+          {error !== null && <ErrorText error={error} />}
+          <div className="mt-4 flex justify-end gap-2">
+            <Button tone="secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </Button>
+            <Button
+              tone="danger"
+              disabled={busy}
+              onClick={async () => {
+                setBusy(true);
+                setError(null);
+                try {
+                  await onConfirm();
+                  setOpen(false);
+                } catch (caught) {
+                  setError(caught);
+                } finally {
+                  setBusy(false);
+                }
+              }}
+            >
+              {confirmLabel}
+            </Button>
+          </div>
+        </Modal>
+      )}
     </>
   );
 }

@@ -46,7 +46,12 @@ const ACTIVITY_KEPT = 500;
 
 /** The flow containers, kept current by the provider's pushes (undefined before the first list). */
 export function useFlowRows(): FlowRow[] | undefined {
-  return useQuery<FlowRow[]>({ queryKey: flowKeys.containers, queryFn: skipToken }).data;
+  // Every update changes every running row: comparing old and new deeply would be wasted work.
+  return useQuery<FlowRow[]>({
+    queryKey: flowKeys.containers,
+    queryFn: skipToken,
+    structuralSharing: false,
+  }).data;
 }
 
 const FlowContext = createContext<FlowConnection | null>(null);

@@ -6,6 +6,7 @@ import {
   countStates,
   type FlowRow,
   removeRow,
+  visibleRows,
 } from "./flow-containers.ts";
 
 const row = (id: string, name: string, status: FlowRow["status"] = "running"): FlowRow => ({
@@ -98,5 +99,21 @@ describe("appendSamples", () => {
     history = appendSamples(history, update("b", "beta", 3, null), 2);
     expect(history.get("a")?.map((s: { cpu: number }) => s.cpu)).toEqual([2, 3]);
     expect(history.has("b")).toBe(false);
+  });
+});
+
+describe("visibleRows", () => {
+  const rows = Array.from({ length: 7 }, (_, i) => row(`id${i}`, `flow-${i}`));
+  it("pages the rows", () => {
+    const second = visibleRows(rows, "", 2, 3);
+    expect(second.rows.map((r) => r.name)).toEqual(["flow-3", "flow-4", "flow-5"]);
+    expect([second.matching, second.pages, second.page]).toEqual([7, 3, 2]);
+  });
+  it("filters by name or image before paging, and keeps the page in range", () => {
+    const found = visibleRows(rows, " FLOW-6 ", 5, 3);
+    expect(found.rows.map((r) => r.name)).toEqual(["flow-6"]);
+    expect([found.matching, found.pages, found.page]).toEqual([1, 1, 1]);
+    expect(visibleRows(rows, "flow:latest", 0, 3).rows).toHaveLength(3);
+    expect(visibleRows([], "", 1, 3)).toEqual({ rows: [], matching: 0, pages: 1, page: 1 });
   });
 });

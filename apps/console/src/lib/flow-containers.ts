@@ -89,3 +89,29 @@ export function appendSamples(
   }
   return next;
 }
+
+/** Rows shown per page of the Flows list (a page of rows stays cheap to redraw every second). */
+export const FLOW_PAGE_SIZE = 50;
+
+/** The rows matching `query` (name or image, case-insensitive), and page `page` (1-based) of them. */
+export function visibleRows(
+  rows: FlowRow[],
+  query: string,
+  page: number,
+  size = FLOW_PAGE_SIZE,
+): { rows: FlowRow[]; matching: number; pages: number; page: number } {
+  const needle = query.trim().toLowerCase();
+  const matching = needle
+    ? rows.filter(
+        (r) => r.name.toLowerCase().includes(needle) || r.image.toLowerCase().includes(needle),
+      )
+    : rows;
+  const pages = Math.max(1, Math.ceil(matching.length / size));
+  const current = Math.min(Math.max(1, Math.floor(page)), pages);
+  return {
+    rows: matching.slice((current - 1) * size, current * size),
+    matching: matching.length,
+    pages,
+    page: current,
+  };
+}

@@ -15,6 +15,7 @@ import { FlowActions } from "../flow/actions.tsx";
 import { useFlow, useFlowRows } from "../flow/connection.tsx";
 import { CreateFlowForm } from "../flow/create-flow-form.tsx";
 import { FlowConnectionNotice } from "../flow/flow-token-form.tsx";
+import { visibleRows } from "../lib/flow-containers.ts";
 import { formatDuration, formatPercent } from "../lib/format.ts";
 import { healthTone, statusTone } from "../lib/tones.ts";
 
@@ -22,17 +23,12 @@ const route = getRouteApi("/flows");
 
 export function FlowsPage() {
   const flow = useFlow();
-  const { q = "" } = route.useSearch();
+  const { q = "", page = 1 } = route.useSearch();
   const navigate = useNavigate({ from: "/flows" });
   const [creating, setCreating] = useState(false);
   const rows = useFlowRows();
-  const needle = q.toLowerCase();
-  const shown = (rows ?? []).filter(
-    (row) =>
-      !needle ||
-      row.name.toLowerCase().includes(needle) ||
-      row.image.toLowerCase().includes(needle),
-  );
+  const view = visibleRows(rows ?? [], q, page);
+  const shown = view.rows;
 
   return (
     <>
@@ -52,7 +48,10 @@ export function FlowsPage() {
           placeholder="Search by name or image"
           value={q}
           onChange={(event) =>
-            void navigate({ search: { q: event.target.value || undefined }, replace: true })
+            void navigate({
+              search: { q: event.target.value || undefined, page: undefined },
+              replace: true,
+            })
           }
         />
       </div>
@@ -100,6 +99,27 @@ export function FlowsPage() {
             </tr>
           ))}
         </Table>
+      )}
+      {view.pages > 1 && (
+        <nav aria-label="Flow pages" className="mt-3 flex items-center gap-2 text-sm">
+          <Button
+            tone="secondary"
+            disabled={view.page <= 1}
+            onClick={() => void navigate({ search: (s) => ({ ...s, page: view.page - 1 }) })}
+          >
+            Previous
+          </Button>
+          <span>
+            Page {view.page} of {view.pages} ({view.matching} flows)
+          </span>
+          <Button
+            tone="secondary"
+            disabled={view.page >= view.pages}
+            onClick={() => void navigate({ search: (s) => ({ ...s, page: view.page + 1 }) })}
+          >
+            Next
+          </Button>
+        </nav>
       )}
       <Modal title="Create a flow container" open={creating} onOpenChange={setCreating}>
         <CreateFlowForm
