@@ -149,7 +149,12 @@ export async function startFlowManager(
     service,
     clients,
     activity,
-    { token: config.token, maxPayloadBytes: config.maxPayloadBytes, serverVersion: SERVER_VERSION },
+    {
+      token: config.token,
+      maxPayloadBytes: config.maxPayloadBytes,
+      serverVersion: SERVER_VERSION,
+      origins: config.originPolicy,
+    },
     log.child({ component: "socket.io" }),
   );
 

@@ -15,12 +15,15 @@ import type { ActivityLog } from "./activity-log.ts";
 import { tokenAuth } from "./auth.ts";
 import type { ClientRegistry } from "./clients.ts";
 import { errorBody, FlowError } from "./errors.ts";
+import { handshakeGuard } from "./handshake-guard.ts";
+import type { OriginPolicy } from "./origin-guard.ts";
 import type { FlowService, RequestContext } from "./service.ts";
 
 export interface BridgeOptions {
   token: string | undefined;
   maxPayloadBytes: number;
   serverVersion: string;
+  origins: OriginPolicy;
 }
 
 type AnyAck = (response: unknown) => void;
@@ -40,6 +43,7 @@ export function attachBridge(
 ): Server<ClientToServerEvents, ServerToClientEvents> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
     serveClient: false,
+    ...handshakeGuard(options.origins, log),
     // Larger than the payload limit, so an oversized request gets a validation_error rather
     // than a dropped connection; beyond this, Socket.IO closes the connection.
     maxHttpBufferSize: Math.max(options.maxPayloadBytes * 2, options.maxPayloadBytes + 1024 * 1024),

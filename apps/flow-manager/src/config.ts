@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { normalizeOrigin } from "./origin-guard.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
 
@@ -9,6 +10,29 @@ function isLoopback(host: string): boolean {
 
 const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const Percent = z.coerce.number().positive().max(10_000);
+const Flag = (fallback: "true" | "false") =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .default(fallback)
+    .transform((v) => v === "true" || v === "1");
+
+/** Comma-separated http(s) origins, each written as browsers send it. */
+const OriginList = z.string().transform((s, ctx) => {
+  const origins: string[] = [];
+  for (const item of s.split(",").map((o) => o.trim())) {
+    if (item === "") continue;
+    const origin = normalizeOrigin(item);
+    if (!origin) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${item}" is not an origin like https://host:port`,
+      });
+      return z.NEVER;
+    }
+    origins.push(origin);
+  }
+  return origins;
+});
 
 /** `k=v,k=v` (or JSON object) into a string map. */
 const LabelList = z
@@ -67,10 +91,9 @@ const Env = z.object({
   FLOW_STATUS_HISTORY_SIZE: Int(1, 10_000).default(50),
   FLOW_RECOVERY_RESET_MS: Int(0, 86_400_000).default(60_000),
   FLOW_DEFAULT_LABELS: LabelList.default({}),
-  FLOW_LIVE_MESSAGE_ACTIVITY: z
-    .enum(["true", "false", "1", "0"])
-    .default("false")
-    .transform((v) => v === "true" || v === "1"),
+  FLOW_LIVE_MESSAGE_ACTIVITY: Flag("false"),
+  FLOW_CORS_ORIGINS: OriginList.default([]),
+  FLOW_CONTAINER_INIT: Flag("true"),
   FLOW_LOG_CLIENT_BUFFER_BYTES: Int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -137,6 +160,8 @@ export const Config = Env.transform((env, ctx) => {
     recoveryResetMs: env.FLOW_RECOVERY_RESET_MS,
     defaultLabels: env.FLOW_DEFAULT_LABELS,
     liveMessageActivity: env.FLOW_LIVE_MESSAGE_ACTIVITY,
+    originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
+    containerInit: env.FLOW_CONTAINER_INIT,
     logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,

@@ -4,6 +4,7 @@ import { pack } from "tar-fs";
 import { dockerStatus, FlowError, fromDocker } from "./errors.ts";
 import { managedFilter } from "./labels.ts";
 import { StreamDemuxer } from "./logs/demux.ts";
+import { untilSignalable } from "./signal-ready.ts";
 
 export type ContainerInspect = Docker.ContainerInspectInfo;
 
@@ -12,6 +13,8 @@ export interface CreateSpec {
   name?: string;
   env: string[];
   cmd?: string[];
+  /** Run Docker's init (tini) as PID 1, which forwards signals to the command and reaps zombies. */
+  init: boolean;
   labels: Record<string, string>;
   binds: string[];
   portBindings: Record<string, { HostIp: string; HostPort: string }[]>;
@@ -76,6 +79,7 @@ export class DockerAdapter {
           PortBindings: spec.portBindings,
           Privileged: false,
           NetworkMode: "bridge",
+          Init: spec.init,
           SecurityOpt: ["no-new-privileges"],
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
@@ -138,11 +142,15 @@ export class DockerAdapter {
   }
 
   async stop(id: string, seconds: number): Promise<void> {
-    await this.call(id, () => this.docker.getContainer(id).stop({ t: seconds }), [304]);
+    const container = this.docker.getContainer(id);
+    await this.call(id, () => untilSignalable(container));
+    await this.call(id, () => container.stop({ t: seconds }), [304]);
   }
 
   async restart(id: string, seconds: number): Promise<void> {
-    await this.call(id, () => this.docker.getContainer(id).restart({ t: seconds }));
+    const container = this.docker.getContainer(id);
+    await this.call(id, () => untilSignalable(container));
+    await this.call(id, () => container.restart({ t: seconds }));
   }
 
   async remove(id: string, force: boolean): Promise<void> {

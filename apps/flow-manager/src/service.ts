@@ -134,6 +134,7 @@ export class FlowService implements Operations {
       ...(req.name ? { name: req.name } : {}),
       env: Object.entries(req.environment ?? {}).map(([k, v]) => `${k}=${v}`),
       ...(req.command ? { cmd: req.command } : {}),
+      init: this.config.containerInit,
       labels,
       binds,
       portBindings,

@@ -11,7 +11,7 @@ import type {
   ServerPayloadOf,
   ServerToClientEvents,
 } from "@dockflow/protocol";
-import { dockerFor, testLabels, testRunId, waitFor } from "@dockflow/testkit";
+import { dockerFor, removeLabelled, testLabels, testRunId, waitFor } from "@dockflow/testkit";
 import type { Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import { configFrom, type RunningFlowManager, startFlowManager } from "../src/index.ts";
@@ -177,4 +177,19 @@ export async function ask(
     "message_received",
     (m) => m.message.reply_to === sent.message_id && m.message.command !== "status",
   );
+}
+
+/** A test manager with one connected client; `close` ends both and removes this run's containers. */
+export async function startManagerWithClient(overrides: Record<string, string> = {}) {
+  const fm = await startTestManager(overrides);
+  const client = await TestClient.connect(fm.url);
+  return {
+    fm,
+    client,
+    async close() {
+      client.close();
+      await fm.close();
+      await removeLabelled(docker);
+    },
+  };
 }

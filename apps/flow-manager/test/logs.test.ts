@@ -131,6 +131,35 @@ describe("container logs", () => {
     }
   });
 
+  it("docker_api_error when Docker cannot read the container's log driver", async () => {
+    const container = await docker.createContainer({
+      Image: BUSYBOX,
+      name: uniqueName("nolog"),
+      Cmd: ["sleep", "3600"],
+      HostConfig: { LogConfig: { Type: "none", Config: {} } },
+      Labels: {
+        ...testLabels(),
+        "dockflow.flow.managed": "true",
+        "dockflow.flow.manager": fm.managerId,
+      },
+    });
+    await container.start();
+    for (const event of ["get_container_logs", "subscribe_logs"] as const) {
+      const ack = await a.call(event, { request_id: `nolog-${event}`, container_id: container.id });
+      expect(ack).toMatchObject({
+        ok: false,
+        error: {
+          error_type: "docker_api_error",
+          details: { operation: event, request_id: `nolog-${event}`, container_id: container.id },
+        },
+      });
+    }
+    // A failed subscription leaves nothing behind: no stream, and the client may try again.
+    expect(streamsOpened(container.id)).toBe(0);
+    const again = await a.call("subscribe_logs", { container_id: container.id });
+    expect(again).toMatchObject({ ok: false, error: { error_type: "docker_api_error" } });
+  });
+
   it("follows: the tail, then new lines in order, to two clients over one Docker stream", async () => {
     const id = await busybox("follow", "echo past-1; echo past-2 >&2; exec sleep 3600");
     await waitFor(async () => (await logsOf(id)).length === 2, { message: "two lines" });
@@ -253,6 +282,20 @@ describe("container logs", () => {
     await say(id, "tty-live");
     await waitFor(() => texts(received(b, id)).includes("tty-live"), { message: "tty-live" });
     expect(received(b, id)).toEqual([expect.objectContaining(out("tty-live"))]);
+
+    // Followed lines carry timestamps; Docker's inside a long TTY line are taken out too.
+    await execIn(id, [
+      "sh",
+      "-c",
+      `awk 'BEGIN{s=sprintf("%40000s",""); gsub(/ /,"a",s); print s}' > /proc/1/fd/1`,
+    ]);
+    await waitFor(() => received(b, id).length === 4, { message: "the long line's pieces" });
+    expect(received(b, id).map((l) => [l.text.length, /^a+$/.test(l.text), l.partial])).toEqual([
+      [8, false, undefined],
+      [16384, true, true],
+      [16384, true, true],
+      [40000 - 2 * 16384, true, undefined],
+    ]);
   });
 
   it("drops a slow client's oldest lines and says exactly how many", async () => {

@@ -3,6 +3,7 @@
  *
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts lifecycle [url]
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts message <container id> [url]
+ *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts logs <container id> [url]
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts monitor [url]
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts errors [url]
  *   pnpm --filter @dockflow/sdk exec tsx examples/cli.ts master <hostname> [url]
@@ -13,12 +14,13 @@
 import { createFlowClient, createMasterClient, type FlowClient } from "../src/index.ts";
 import { logServerErrors, startContainerSafely } from "./error-handling.ts";
 import { lifecycle } from "./lifecycle.ts";
+import { printLogs } from "./logs.ts";
 import { agentWalkthrough } from "./master.ts";
 import { processData } from "./messaging.ts";
 import { monitorContainers } from "./monitoring.ts";
 
 const USAGE =
-  "usage: cli.ts lifecycle|message <container id>|monitor|errors|master <hostname> [url]";
+  "usage: cli.ts lifecycle|message <container id>|logs <container id>|monitor|errors|master <hostname> [url]";
 
 async function master(hostname: string | undefined, url: string | undefined): Promise<void> {
   if (!hostname) throw new Error(USAGE);
@@ -32,7 +34,7 @@ async function master(hostname: string | undefined, url: string | undefined): Pr
 async function main(args: string[]): Promise<void> {
   const [example, ...rest] = args;
   if (example === "master") return master(rest[0], rest[1]);
-  const containerId = example === "message" ? rest.shift() : undefined;
+  const containerId = example === "message" || example === "logs" ? rest.shift() : undefined;
   const url = rest[0] ?? process.env.FLOW_URL ?? "http://localhost:8000";
   const flow: FlowClient = createFlowClient(url, {
     ...(process.env.FLOW_MANAGER_TOKEN && { token: process.env.FLOW_MANAGER_TOKEN }),
@@ -53,6 +55,13 @@ async function main(args: string[]): Promise<void> {
         if (!containerId) throw new Error(USAGE);
         await processData(flow, containerId, "sample input data");
         break;
+      case "logs": {
+        if (!containerId) throw new Error(USAGE);
+        const stop = new AbortController();
+        process.once("SIGINT", () => stop.abort());
+        await printLogs(flow, containerId, { signal: stop.signal });
+        break;
+      }
       case "monitor": {
         const monitor = await monitorContainers(flow);
         console.log("Monitoring; press Ctrl-C to stop");

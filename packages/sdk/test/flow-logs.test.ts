@@ -1,5 +1,6 @@
 import { printAsMainProcess, removeLabelled, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { printLogs } from "../examples/logs.ts";
 import { LogBatchBuffer } from "../src/flow/logs.ts";
 import {
   type ContainerLog,
@@ -149,5 +150,42 @@ describe("container logs through the SDK, against a real flow manager", () => {
     } finally {
       other.close();
     }
+  });
+
+  it("the printLogs example prints the tail and new lines until removal, or until aborted", async () => {
+    const id = await busybox("example", "echo one; sleep 0.2; echo two >&2; exec sleep 3600");
+    await waitFor(async () => (await flow.getLogs(id)).length === 2, { message: "two lines" });
+    const printed: string[] = [];
+    const actions: Promise<unknown>[] = [];
+    const done = printLogs(flow, id, {
+      tail: 2,
+      print: (text) => {
+        printed.push(text);
+        if (text === "! two") actions.push(printAsMainProcess(docker, id, "three"));
+        if (text === "  three")
+          actions.push(flow.deleteContainer({ container_id: id, force: true }));
+      },
+    });
+    expect(await done).toBe(3);
+    await Promise.all(actions);
+    expect(printed).toEqual(["  one", "! two", "  three", "(the container was removed)"]);
+
+    const other = await busybox("abort", "echo only; exec sleep 3600");
+    await waitFor(async () => (await flow.getLogs(other)).length === 1, { message: "only" });
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const count = await printLogs(flow, other, {
+      tail: 1,
+      signal: stop.signal,
+      print: (text) => {
+        lines.push(text);
+        stop.abort();
+      },
+    });
+    expect([count, lines]).toEqual([1, ["  only"]]);
+    // Aborting unsubscribed: following again is allowed.
+    const again = flow.logs(other, { tail: 1 });
+    expect((await again.next()).done).toBe(false);
+    await again.close();
   });
 });

@@ -138,4 +138,30 @@ describe("LineSplitter", () => {
       { stream: "stdout", text: "not-a-time here" },
     ]);
   });
+
+  it("finds Docker's timestamps inside a long TTY line, after each full message", () => {
+    // As Docker 20.10 sends a 40000-byte TTY line with timestamps: 16384-byte messages.
+    const ts = (n: number) => `2026-11-30T01:00:00.00000000${n}Z `;
+    const a = (n: number) => "a".repeat(n);
+    const raw = Buffer.from(
+      `${ts(1)}${a(16384)}${ts(2)}${a(16384)}${ts(3)}${a(7232)}\r\n${ts(4)}short\r\n`,
+    );
+    const time = "2026-11-30T01:00:00.000000001Z";
+    for (const size of [raw.length, 7, 1000, 16_384]) {
+      const s = new LineSplitter({ timestamps: true, unmarkedMessageBytes: 16_384 });
+      const lines: ReturnType<LineSplitter["push"]> = [];
+      for (let at = 0; at < raw.length; at += size) {
+        lines.push(
+          ...s.push({ stream: "stdout", data: raw.subarray(at, at + size), messageStart: false }),
+        );
+      }
+      lines.push(...s.end());
+      expect(lines, `chunks of ${size}`).toEqual([
+        { stream: "stdout", text: a(16384), time, partial: true },
+        { stream: "stdout", text: a(16384), time, partial: true },
+        { stream: "stdout", text: a(7232), time },
+        { stream: "stdout", text: "short", time: "2026-11-30T01:00:00.000000004Z" },
+      ]);
+    }
+  });
 });

@@ -6,6 +6,8 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 /** A timestamp prefix is Docker's RFC 3339 time (30 characters) and a space; allow some slack. */
 const MAX_PREFIX_BYTES = 40;
+/** Docker's log messages hold at most this much of a line: a longer line is several messages. */
+export const DOCKER_MESSAGE_BYTES = 16 * 1024;
 
 interface StreamState {
   parts: Buffer[];
@@ -15,11 +17,19 @@ interface StreamState {
   expectTime: boolean;
   /** The start of a timestamp prefix cut off by the end of a chunk. */
   prefix: Buffer;
+  /** Bytes of the current message so far (for streams whose messages are not marked). */
+  messageBytes: number;
 }
 
 export interface LineSplitterOptions {
   /** Docker was asked for timestamps: each message starts with "<RFC 3339 time> ". */
   timestamps: boolean;
+  /**
+   * For a raw (TTY) stream, which does not mark where messages start: the size of Docker's
+   * messages. A line longer than that is several messages, each with its own timestamp, the next
+   * starting right after this many bytes.
+   */
+  unmarkedMessageBytes?: number;
   maxLineBytes?: number;
 }
 
@@ -42,7 +52,8 @@ export class LineSplitter {
     const st = this.state(chunk.stream);
     const out: LogLine[] = [];
     const { data } = chunk;
-    if (chunk.messageStart) st.expectTime = true;
+    if (chunk.messageStart) this.startMessage(st);
+    const messageBytes = this.options.timestamps ? this.options.unmarkedMessageBytes : undefined;
     let offset = 0;
     while (offset < data.length) {
       if (this.options.timestamps && st.expectTime) {
@@ -63,11 +74,21 @@ export class LineSplitter {
         st.prefix = Buffer.alloc(0);
       }
       const newline = data.indexOf(NEWLINE, offset);
-      const end = newline === -1 ? data.length : newline;
+      let end = newline === -1 ? data.length : newline;
+      // A message that fills Docker's size without a line break ends there; the next one (the
+      // rest of the line) starts with its own timestamp.
+      const full = messageBytes !== undefined && end - offset >= messageBytes - st.messageBytes;
+      if (full) end = offset + (messageBytes - st.messageBytes);
       this.append(st, chunk.stream, data.subarray(offset, end), out);
+      st.messageBytes += end - offset;
+      offset = end;
+      if (full) {
+        this.startMessage(st);
+        continue;
+      }
       if (newline === -1) break;
       out.push(this.line(st, chunk.stream, false));
-      st.expectTime = true;
+      this.startMessage(st);
       offset = newline + 1;
     }
     return out;
@@ -87,10 +108,22 @@ export class LineSplitter {
   private state(stream: LogStreamName): StreamState {
     let st = this.states.get(stream);
     if (!st) {
-      st = { parts: [], bytes: 0, time: undefined, expectTime: true, prefix: Buffer.alloc(0) };
+      st = {
+        parts: [],
+        bytes: 0,
+        time: undefined,
+        expectTime: true,
+        prefix: Buffer.alloc(0),
+        messageBytes: 0,
+      };
       this.states.set(stream, st);
     }
     return st;
+  }
+
+  private startMessage(st: StreamState): void {
+    st.expectTime = true;
+    st.messageBytes = 0;
   }
 
   private takePrefix(st: StreamState, stream: LogStreamName, rest: Buffer, out: LogLine[]): void {

@@ -1,6 +1,6 @@
 import type { LogLine } from "@dockflow/protocol";
 import { StreamDemuxer } from "./demux.ts";
-import { LineSplitter } from "./line-splitter.ts";
+import { DOCKER_MESSAGE_BYTES, LineSplitter } from "./line-splitter.ts";
 
 /** Docker's log stream of one container (multiplexed, or raw for a TTY) to lines. */
 export class LogDecoder {
@@ -9,7 +9,10 @@ export class LogDecoder {
 
   constructor(options: { tty: boolean; timestamps: boolean }) {
     this.demuxer = new StreamDemuxer({ tty: options.tty });
-    this.splitter = new LineSplitter({ timestamps: options.timestamps });
+    this.splitter = new LineSplitter({
+      timestamps: options.timestamps,
+      ...(options.tty && { unmarkedMessageBytes: DOCKER_MESSAGE_BYTES }),
+    });
   }
 
   push(chunk: Buffer): LogLine[] {

@@ -102,7 +102,18 @@ describe("LogHub", () => {
     expect(source.follows[0]!.closed).toBe(false);
     hub.removeClient("b");
     expect(source.follows[0]!.closed).toBe(true);
-    expect(hub.openStreams).toBe(0);
+    expect(source.follows.filter((f) => !f.closed)).toEqual([]);
+  });
+
+  it("sends nothing, and keeps no timer, for a client gone before its reply", async () => {
+    const start = await hub.subscribe("a", ID, 0);
+    source.live.onLines([line("one", 2000)]);
+    hub.removeClient("a");
+    start();
+    vi.advanceTimersByTime(1000);
+    expect(sink.pushes).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(source.follows[0]!.closed).toBe(true);
   });
 
   it("refuses a second subscription of the same client to the same container", async () => {
@@ -213,7 +224,7 @@ describe("LogHub", () => {
     source.follows[0]!.handlers.onEnd();
     await vi.advanceTimersByTimeAsync(0);
     expect(source.follows).toHaveLength(2);
-    expect(hub.openStreams).toBe(1);
+    expect(source.live).toBe(source.follows[1]!.handlers);
   });
 
   it("ends every subscription when the container is removed, with what was queued", async () => {

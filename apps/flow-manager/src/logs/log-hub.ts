@@ -34,6 +34,8 @@ interface Follower {
   /** Not sending yet: the reply to subscribe_logs has not gone out. */
   held: boolean;
   ended: boolean;
+  /** Unsubscribed (or disconnected): nothing more for it, even if it was still held. */
+  gone: boolean;
   timer: NodeJS.Timeout | null;
 }
 
@@ -91,6 +93,7 @@ export class LogHub {
       fromNs,
       held: true,
       ended: false,
+      gone: false,
       timer: null,
     };
     if (!feed) {
@@ -122,6 +125,7 @@ export class LogHub {
     }
     return () => {
       follower.held = false;
+      if (follower.gone) return;
       if (follower.ended) this.sendRest(id, follower);
       else this.schedule(id, follower);
     };
@@ -132,6 +136,7 @@ export class LogHub {
     const feed = this.feeds.get(id);
     const follower = feed?.followers.get(clientId);
     if (!feed || !follower) return;
+    follower.gone = true;
     clearTimer(follower);
     feed.followers.delete(clientId);
     if (feed.followers.size === 0) {
@@ -154,13 +159,6 @@ export class LogHub {
       if (feed.follow || feed.opening) feed.restarted = true;
       else this.reopen(feed);
     }
-  }
-
-  /** How many Docker log streams are open now. */
-  get openStreams(): number {
-    let count = 0;
-    for (const feed of this.feeds.values()) if (feed.follow) count++;
-    return count;
   }
 
   close(): void {
@@ -260,7 +258,7 @@ export class LogHub {
   }
 
   private schedule(id: string, follower: Follower): void {
-    if (follower.held || follower.ended || follower.queue.length === 0) return;
+    if (follower.held || follower.ended || follower.gone || follower.queue.length === 0) return;
     const { sink } = this.options;
     while (follower.queue.bytes >= this.batchBytes && sink.isWritable(follower.clientId)) {
       this.send(id, follower, false);
@@ -277,6 +275,12 @@ export class LogHub {
   /** Sends the oldest queued lines; when `ending`, the push that empties the queue says `ended`. */
   private send(id: string, follower: Follower, ending: boolean): void {
     const batch = follower.queue.take(this.batchBytes);
+    if (batch.dropped > 0) {
+      this.options.log.debug(
+        { container_id: id, client_id: follower.clientId, dropped: batch.dropped },
+        "log lines dropped for a slow client",
+      );
+    }
     this.options.sink.emitTo(follower.clientId, "container_log", {
       container_id: id,
       lines: batch.lines,
