@@ -19,13 +19,13 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startMaster } from "@dockflow/master";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "@dockflow/testkit";
 import { chromium, type Page } from "playwright-core";
 import { Server } from "socket.io";
 
 const CONTAINERS = Number(process.env.CONSOLE_BENCH_CONTAINERS ?? 500);
 const SECONDS = Number(process.env.CONSOLE_BENCH_SECONDS ?? 30);
 const LOADS = Number(process.env.CONSOLE_BENCH_LOADS ?? 5);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const DIST = join(import.meta.dirname, "../apps/console/dist");
 const TOKEN = "console-bench-admin-token-0123456789";
 
@@ -172,17 +172,8 @@ async function main() {
     LOG_LEVEL: "silent",
   });
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
   try {
     console.log(

@@ -7,6 +7,7 @@ import {
   type TextareaHTMLAttributes,
   useState,
 } from "react";
+import { useAction } from "./use-action.ts";
 
 /** Small accessible building blocks; every text they show is rendered by React, so as text. */
 
@@ -74,6 +75,49 @@ export function Field({
           {message}
         </p>
       ))}
+    </div>
+  );
+}
+
+/** A titled box of a page (a section named by its heading). */
+export function Panel({
+  id,
+  title,
+  className = "",
+  children,
+}: {
+  id: string;
+  title: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <section
+      aria-labelledby={id}
+      className={`rounded border border-slate-200 bg-white p-4 ${className}`}
+    >
+      <h2 id={id} className="mb-3 text-lg font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+/** A detail page's key facts, as a description list in a grid. */
+export function Facts({ children }: { children: ReactNode }) {
+  return (
+    <dl className="mb-6 grid grid-cols-2 gap-x-6 gap-y-2 rounded border border-slate-200 bg-white p-4 text-sm sm:grid-cols-4">
+      {children}
+    </dl>
+  );
+}
+
+export function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt className="text-slate-600">{label}</dt>
+      <dd>{children}</dd>
     </div>
   );
 }
@@ -197,8 +241,7 @@ export function ConfirmButton({
   disabled?: boolean;
 }) {
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   return (
     <>
       <Button tone="danger" disabled={disabled} onClick={() => setOpen(true)}>
@@ -216,16 +259,7 @@ export function ConfirmButton({
               tone="danger"
               disabled={busy}
               onClick={async () => {
-                setBusy(true);
-                setError(null);
-                try {
-                  await onConfirm();
-                  setOpen(false);
-                } catch (caught) {
-                  setError(caught);
-                } finally {
-                  setBusy(false);
-                }
+                if (await run(onConfirm)) setOpen(false);
               }}
             >
               {confirmLabel}

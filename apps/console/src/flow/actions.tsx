@@ -1,5 +1,5 @@
-import { useState } from "react";
 import { Button, ConfirmButton, ErrorText } from "../components/ui.tsx";
+import { useAction } from "../components/use-action.ts";
 import type { FlowRow } from "../lib/flow-containers.ts";
 import { useFlow } from "./connection.tsx";
 
@@ -12,21 +12,10 @@ export function FlowActions({
   onDeleted?: () => void;
 }) {
   const { client } = useFlow();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const action = useAction();
   const running = row.status === "running" || row.status === "restarting";
-
-  const run = (name: string, action: () => Promise<unknown>) => async () => {
-    setBusy(name);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const run = (act: () => Promise<unknown>) => () => void action.run(act);
+  const { busy, error } = action;
   if (!client) return null;
   const target = { container_id: row.id };
   return (
@@ -34,8 +23,8 @@ export function FlowActions({
       {running ? (
         <Button
           tone="secondary"
-          disabled={busy !== null}
-          onClick={run("stop", () => client.stopContainer(target))}
+          disabled={busy}
+          onClick={run(() => client.stopContainer(target))}
           aria-label={`Stop ${row.name}`}
         >
           Stop
@@ -43,8 +32,8 @@ export function FlowActions({
       ) : (
         <Button
           tone="secondary"
-          disabled={busy !== null}
-          onClick={run("start", () => client.startContainer(target))}
+          disabled={busy}
+          onClick={run(() => client.startContainer(target))}
           aria-label={`Start ${row.name}`}
         >
           Start
@@ -52,8 +41,8 @@ export function FlowActions({
       )}
       <Button
         tone="secondary"
-        disabled={busy !== null}
-        onClick={run("restart", () => client.restartContainer(target))}
+        disabled={busy}
+        onClick={run(() => client.restartContainer(target))}
         aria-label={`Restart ${row.name}`}
       >
         Restart

@@ -1,6 +1,6 @@
 import { isFlowError } from "@dockflow/sdk";
 import { type FormEvent, useState } from "react";
-import { Button, Field, TextArea, TextInput } from "../components/ui.tsx";
+import { Button, Field, Panel, TextArea, TextInput } from "../components/ui.tsx";
 import {
   appendTranscript,
   emptyTranscript,
@@ -57,13 +57,7 @@ export function MessageConsole({ containerId }: { containerId: string }) {
   }
 
   return (
-    <section
-      aria-labelledby="message-console-title"
-      className="rounded border border-slate-200 bg-white p-4"
-    >
-      <h2 id="message-console-title" className="mb-3 text-lg font-semibold">
-        Message console
-      </h2>
+    <Panel id="message-console-title" title="Message console">
       <form onSubmit={send} className="mb-3 grid gap-3 sm:grid-cols-3">
         <Field label="Command" id="message-command">
           <TextInput
@@ -100,7 +94,7 @@ export function MessageConsole({ containerId }: { containerId: string }) {
           </li>
         ))}
       </ol>
-    </section>
+    </Panel>
   );
 }
 

@@ -6,6 +6,8 @@ import {
   ConfirmButton,
   Empty,
   ErrorText,
+  Fact,
+  Facts,
   PageHeader,
   Table,
 } from "../components/ui.tsx";
@@ -53,20 +55,20 @@ export function AgentDetailPage() {
           }}
         />
       </PageHeader>
-      <dl className="mb-6 grid grid-cols-2 gap-x-6 gap-y-2 rounded border border-slate-200 bg-white p-4 text-sm sm:grid-cols-4">
-        <Term label="Status">
+      <Facts>
+        <Fact label="Status">
           <Badge tone={a.status === "online" ? "good" : "bad"}>{a.status}</Badge>
-        </Term>
-        <Term label="Mode">{a.mode}</Term>
-        <Term label="Node">
+        </Fact>
+        <Fact label="Mode">{a.mode}</Fact>
+        <Fact label="Node">
           {[a.hostname, a.node_id, a.node_role].filter(Boolean).join(" · ") || "–"}
-        </Term>
-        <Term label="Version">{a.version}</Term>
-        <Term label="Last heartbeat">{formatRelative(a.last_heartbeat, now)}</Term>
-        <Term label="Connector">{a.tunnel?.connector_status ?? "not reported"}</Term>
-        <Term label="Connector version">{a.tunnel?.connector_version ?? "–"}</Term>
-        <Term label="Pending commands">{a.pending_commands}</Term>
-      </dl>
+        </Fact>
+        <Fact label="Version">{a.version}</Fact>
+        <Fact label="Last heartbeat">{formatRelative(a.last_heartbeat, now)}</Fact>
+        <Fact label="Connector">{a.tunnel?.connector_status ?? "not reported"}</Fact>
+        <Fact label="Connector version">{a.tunnel?.connector_version ?? "–"}</Fact>
+        <Fact label="Pending commands">{a.pending_commands}</Fact>
+      </Facts>
       <h2 className="mb-2 text-lg font-semibold">Rules</h2>
       {a.rules.length === 0 ? (
         <Empty>This agent has no rule.</Empty>
@@ -98,14 +100,5 @@ export function AgentDetailPage() {
         <ActivityTable entries={events.data?.entries ?? []} />
       )}
     </>
-  );
-}
-
-function Term({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt className="text-slate-600">{label}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }

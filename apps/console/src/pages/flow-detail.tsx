@@ -8,12 +8,16 @@ import {
   Cell,
   Empty,
   ErrorText,
+  Fact,
+  Facts,
   Field,
   PageHeader,
+  Panel,
   Table,
   TextInput,
 } from "../components/ui.tsx";
 import { UsageChart } from "../components/usage-chart.tsx";
+import { useAction } from "../components/use-action.ts";
 import { FlowActions } from "../flow/actions.tsx";
 import { flowKeys, useFlow, useFlowRows } from "../flow/connection.tsx";
 import { FlowConnectionNotice } from "../flow/flow-token-form.tsx";
@@ -61,11 +65,11 @@ export function FlowDetailPage() {
       </PageHeader>
       <FlowConnectionNotice />
       {status.isError && <ErrorText error={status.error} />}
-      <dl className="mb-6 grid grid-cols-2 gap-x-6 gap-y-2 rounded border border-slate-200 bg-white p-4 text-sm sm:grid-cols-4">
-        <Term label="Status">
+      <Facts>
+        <Fact label="Status">
           {current ? <Badge tone={statusTone(current)}>{current}</Badge> : "–"}
-        </Term>
-        <Term label="Health">
+        </Fact>
+        <Fact label="Health">
           {status.data ? (
             <Badge tone={healthTone(row?.health ?? status.data.health)}>
               {row?.health ?? status.data.health}
@@ -73,34 +77,28 @@ export function FlowDetailPage() {
           ) : (
             "–"
           )}
-        </Term>
-        <Term label="Image">
+        </Fact>
+        <Fact label="Image">
           <span className="font-mono">{row?.image ?? status.data?.image ?? "–"}</span>
-        </Term>
-        <Term label="Container id">
+        </Fact>
+        <Fact label="Container id">
           <span className="font-mono">{shortId(containerId)}</span>
-        </Term>
-        <Term label="CPU">{usage ? formatPercent(usage.cpu_percent) : "–"}</Term>
-        <Term label="Memory">
+        </Fact>
+        <Fact label="CPU">{usage ? formatPercent(usage.cpu_percent) : "–"}</Fact>
+        <Fact label="Memory">
           {usage
             ? `${formatBytes(usage.memory_usage_bytes)} (${formatPercent(usage.memory_percent)})`
             : "–"}
-        </Term>
-        <Term label="Uptime">
+        </Fact>
+        <Fact label="Uptime">
           {row?.uptime_seconds !== undefined ? formatDuration(row.uptime_seconds) : "–"}
-        </Term>
-        <Term label="Restarts">{row?.restart_count ?? status.data?.restart_count ?? "–"}</Term>
-      </dl>
+        </Fact>
+        <Fact label="Restarts">{row?.restart_count ?? status.data?.restart_count ?? "–"}</Fact>
+      </Facts>
       <div className="grid gap-6 lg:grid-cols-2">
-        <section
-          aria-labelledby="usage-title"
-          className="rounded border border-slate-200 bg-white p-4"
-        >
-          <h2 id="usage-title" className="mb-2 text-lg font-semibold">
-            CPU and memory
-          </h2>
+        <Panel id="usage-title" title="CPU and memory">
           <UsageChart containerId={containerId} />
-        </section>
+        </Panel>
         <UpdateCode containerId={containerId} />
       </div>
       <div className="mt-6">
@@ -136,15 +134,6 @@ export function FlowDetailPage() {
   );
 }
 
-function Term({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt className="text-slate-600">{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 export function FlowActivity({ entries }: { entries: ActivityLog[] }) {
   if (entries.length === 0) return <Empty>No activity yet.</Empty>;
   return (
@@ -165,31 +154,18 @@ function UpdateCode({ containerId }: { containerId: string }) {
   const { client } = useFlow();
   const [path, setPath] = useState("");
   const [result, setResult] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!client) return;
-    setBusy(true);
-    setError(null);
     setResult(null);
-    try {
+    await run(async () => {
       const updated = await client.updateContainer({ container_id: containerId, code_path: path });
       setResult(`Code updated (applied by ${updated.applied_by}).`);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
-    <section
-      aria-labelledby="update-title"
-      className="rounded border border-slate-200 bg-white p-4"
-    >
-      <h2 id="update-title" className="mb-2 text-lg font-semibold">
-        Update code
-      </h2>
+    <Panel id="update-title" title="Update code">
       <form onSubmit={submit} className="space-y-3">
         <Field
           label="Code folder on the host"
@@ -208,6 +184,6 @@ function UpdateCode({ containerId }: { containerId: string }) {
         )}
         {error !== null && <ErrorText error={error} />}
       </form>
-    </section>
+    </Panel>
   );
 }

@@ -10,6 +10,7 @@ import {
   ErrorText,
   Field,
   PageHeader,
+  Panel,
   Table,
   TextInput,
 } from "../components/ui.tsx";
@@ -103,13 +104,7 @@ function IssueKey({ onIssued }: { onIssued: () => void }) {
   }
 
   return (
-    <section
-      aria-labelledby="issue-title"
-      className="max-w-2xl rounded border border-slate-200 bg-white p-4"
-    >
-      <h2 id="issue-title" className="mb-2 text-lg font-semibold">
-        Issue a key
-      </h2>
+    <Panel id="issue-title" title="Issue a key" className="max-w-2xl">
       <form onSubmit={submit} className="flex items-end gap-2">
         <div className="grow">
           <Field label="Key name" id="key-name" error={errors}>
@@ -143,6 +138,6 @@ function IssueKey({ onIssued }: { onIssued: () => void }) {
           </div>
         </div>
       )}
-    </section>
+    </Panel>
   );
 }

@@ -1,16 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "@dockflow/testkit";
 import { source as axeSource } from "axe-core";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-
-/** Debian's Chromium (no browser download is possible here), with flags that keep it offline. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export interface TestBrowser {
   context: BrowserContext;
   page: Page;
-  /** Uncaught page errors and console errors, to assert none happened. */
+  /** Uncaught errors of the page, to assert none happened. */
   errors: string[];
   close(): Promise<void>;
 }
@@ -19,20 +17,11 @@ export async function launchBrowser(baseURL: string): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), "dfconsole-chromium-"));
   // A persistent context on a fresh profile folder: Playwright passes it as --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     baseURL,
     viewport: { width: 1280, height: 800 },
     permissions: ["clipboard-read", "clipboard-write"],
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
