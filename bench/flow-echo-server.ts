@@ -3,24 +3,10 @@
  * `echo` requests are answered with an `echo_reply` event carrying the same payload.
  * Usage (spawned by flow-relay.ts): tsx bench/flow-echo-server.ts <port>
  */
-import { createServer } from "node:http";
-import { Server } from "socket.io";
+import { serveSocketIo } from "./socket-io-server.ts";
 
-const port = Number(process.argv[2] ?? 0);
-const http = createServer();
-const io = new Server(http, { serveClient: false });
-io.on("connection", (socket) => {
+serveSocketIo(Number(process.argv[2] ?? 0)).on("connection", (socket) => {
   socket.on("echo", (payload: unknown) => {
     socket.emit("echo_reply", payload);
   });
-});
-http.listen(port, "127.0.0.1", () => {
-  const address = http.address();
-  process.stdout.write(
-    `${JSON.stringify({ port: typeof address === "object" ? address?.port : port })}\n`,
-  );
-});
-process.on("SIGTERM", () => {
-  io.close();
-  process.exit(0);
 });

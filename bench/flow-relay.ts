@@ -3,24 +3,31 @@
  *   pnpm --filter @dockflow/bench flow-relay        (or: cd bench && pnpm exec tsx flow-relay.ts)
  *
  * In one run, on this machine's Docker engine with the flow:latest image:
- * 1. Round trip client -> manager -> container -> manager -> client (`send_message` with the
- *    runtime's `echo`, answered as `message_received`), against a bare Socket.IO echo server and
- *    a bare Unix-socket echo (a Node echo server in a container, through a bind-mounted folder,
- *    as the manager talks to flows): p50/p99 latency and messages per second, 1 and 50 clients.
+ * 1. Round trip client -> relay -> flow container -> relay -> client (`send_message` with the
+ *    runtime's `echo`, answered as `message_received`) through the flow manager and through an
+ *    ideal relay (bench/flow-ideal-relay.ts: Socket.IO in, one NDJSON connection to the same
+ *    container's runtime socket, no validation, no logging), driven by the same clients, in
+ *    alternating rounds; p50/p99 latency and messages per second at 1 and 50 clients, and the
+ *    ratios manager/ideal. For scale, a bare Socket.IO echo and a bare Unix-socket echo (a Node
+ *    echo server in a container, through a bind-mounted folder, as the manager talks to flows).
  * 2. `get_container_status` latency with 50 running managed containers.
  * 3. create+start through the manager against `docker run -d`.
- * The manager and the Socket.IO echo run in their own processes (the clients share this one).
+ * FLOW_BENCH_RELAY_ONLY=1 runs part 1 only. The manager, the ideal relay and the Socket.IO echo
+ * run in their own processes (the clients share this one).
  * Every container carries the label dockflow.bench=<run id> and is removed at the end.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer, type Socket as NetSocket } from "node:net";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { connect, type Socket as NetSocket } from "node:net";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { dockerFor } from "@dockflow/testkit";
 import { io, type Socket } from "socket.io-client";
+import { LABEL_SOCKET_DIR } from "../apps/flow-manager/src/labels.ts";
+import { FLOW_SOCKET_NAME } from "../packages/protocol/src/index.ts";
 
 const run = promisify(execFile);
 const docker = dockerFor();
@@ -36,10 +43,15 @@ const STATUS_CONTAINERS = 50;
 const STATUS_QUERIES = 2000;
 const CREATE_RUNS = 10;
 const WARMUP = 200;
+/** Part 1 alternates manager and ideal relay in this many rounds (each a share of the messages). */
+const ROUNDS = Number(process.env.FLOW_BENCH_ROUNDS ?? 3);
+const RELAY_ONLY = process.env.FLOW_BENCH_RELAY_ONLY === "1";
 
 interface Series {
   latenciesMs: number[];
   seconds: number;
+  /** CPU time the serving process used meanwhile (when it runs on this host), in ms. */
+  cpuMs?: number;
 }
 
 function pct(values: number[], p: number): number {
@@ -49,23 +61,50 @@ function pct(values: number[], p: number): number {
 const ms = (n: number) => `${n.toFixed(3)} ms`;
 function summary(name: string, s: Series) {
   const rate = s.latenciesMs.length / s.seconds;
-  return { name, p50: pct(s.latenciesMs, 50), p99: pct(s.latenciesMs, 99), rate };
+  const cpuUs = s.cpuMs === undefined ? undefined : (s.cpuMs * 1000) / s.latenciesMs.length;
+  return { name, p50: pct(s.latenciesMs, 50), p99: pct(s.latenciesMs, 99), rate, cpuUs };
 }
+function merge(parts: Series[]): Series {
+  return {
+    latenciesMs: parts.flatMap((p) => p.latenciesMs),
+    seconds: parts.reduce((sum, p) => sum + p.seconds, 0),
+    cpuMs: parts.reduce((sum, p) => sum + (p.cpuMs ?? 0), 0),
+  };
+}
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 function print(rows: ReturnType<typeof summary>[]) {
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(44)} p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  ${r.rate.toFixed(0).padStart(7)} msg/s`,
+      `  ${r.name.padEnd(44)} p50 ${ms(r.p50).padStart(10)}  p99 ${ms(r.p99).padStart(10)}  ${r.rate.toFixed(0).padStart(7)} msg/s${r.cpuUs === undefined ? "" : `  ${r.cpuUs.toFixed(0).padStart(4)} us CPU/msg`}`,
     );
   }
 }
 
-/** Runs `clients` loops of `perClient` sequential round trips each, all at once. */
+const CLOCK_TICKS_PER_SECOND = Number((await run("getconf", ["CLK_TCK"])).stdout);
+
+/** CPU time (user + system) process `pid` has used so far, in ms (Linux /proc). */
+async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Runs `clients` loops of `perClient` sequential round trips each, all at once; with `pid`, also
+ * how much CPU that (serving) process used meanwhile.
+ */
 async function measure(
   clients: number,
   perClient: number,
   roundTrip: (client: number, i: number) => Promise<void>,
+  pid?: number,
 ): Promise<Series> {
   const latenciesMs: number[] = [];
+  const cpuBefore = pid === undefined ? 0 : await cpuMsOf(pid);
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
@@ -76,7 +115,9 @@ async function measure(
       }
     }),
   );
-  return { latenciesMs, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (pid === undefined) return { latenciesMs, seconds };
+  return { latenciesMs, seconds, cpuMs: (await cpuMsOf(pid)) - cpuBefore };
 }
 
 /** The first JSON line on the child's stdout that has `key` (the listening address). */
@@ -106,27 +147,27 @@ function waitJson(child: ChildProcess, key: string): Promise<Record<string, unkn
   });
 }
 
-function tsx(
+function node(
   args: string[],
   env: Record<string, string> = {},
   stdout: "pipe" | number = "pipe",
 ): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", ...args], {
+  return spawn(process.execPath, args, {
     cwd: here,
     env: { ...process.env, ...env },
     stdio: ["ignore", stdout, "inherit"],
   });
 }
+const tsx = (args: string[]) => node(["--import", "tsx", ...args]);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** The url of the manager's "flow manager listening" line in its log file, once it is there. */
+async function listeningUrl(logFile: string): Promise<string | undefined> {
+  for (const line of (await readFile(logFile, "utf8")).split("\n")) {
+    if (!line.includes('"flow manager listening"')) continue;
+    const { url } = JSON.parse(line) as { url?: string };
+    if (url) return url;
+  }
+  return undefined;
 }
 
 async function connectClient(url: string): Promise<Socket> {
@@ -228,25 +269,25 @@ async function cleanup(): Promise<void> {
 }
 
 async function main() {
-  const cpus = (await import("node:os")).cpus().length;
   console.log(
-    `flow manager benchmark (run ${RUN_ID}): node ${process.version}, ${cpus} CPUs, image ${IMAGE}`,
+    `flow manager benchmark (run ${RUN_ID}): node ${process.version}, ${cpus().length} CPUs, image ${IMAGE}, load average ${load()}`,
   );
   const socketRoot = await mkdtemp("/tmp/dfb-");
   const children: ChildProcess[] = [];
   try {
-    // --- processes: the manager (as in production: its own process, info-level audit log) and the bare echo
-    // The audit log goes to a file, as in production (not through this process).
-    const managerPort = await freePort();
+    // --- processes: the manager (as in production: the esbuild bundle in its own process,
+    // info-level audit log to a file, not through this process) and the bare echo.
+    await run("pnpm", ["--filter", "@dockflow/flow-manager", "build"], { cwd: root });
     const logFile = join(socketRoot, "manager.log");
     // FLOW_BENCH_MANAGER_NODE_ARGS: extra node flags for the manager, e.g. "--cpu-prof".
     const managerNodeArgs = (process.env.FLOW_BENCH_MANAGER_NODE_ARGS ?? "")
       .split(" ")
       .filter(Boolean);
-    const manager = tsx(
-      [...managerNodeArgs, join(root, "apps/flow-manager/src/main.ts")],
+    const manager = node(
+      [...managerNodeArgs, join(root, "apps/flow-manager/dist/main.mjs")],
       {
-        PORT: String(managerPort),
+        // A port of its own choosing: one picked here could be taken by then on a shared machine.
+        PORT: "0",
         FLOW_MANAGER_ID: `bench-${RUN_ID}`,
         FLOW_SOCKET_ROOT: socketRoot,
         FLOW_ALLOWED_ROOTS: socketRoot,
@@ -256,11 +297,7 @@ async function main() {
       openSync(logFile, "a"),
     );
     children.push(manager);
-    const managerUrl = `http://127.0.0.1:${managerPort}`;
-    await waitFor(
-      async () => ((await fetch(`${managerUrl}/health`)).ok ? true : undefined),
-      "manager",
-    );
+    const managerUrl = await waitFor(() => listeningUrl(logFile), "manager");
     const echo = tsx([join(here, "flow-echo-server.ts"), "0"]);
     children.push(echo);
     const echoUrl = `http://127.0.0.1:${(await waitJson(echo, "port")).port}`;
@@ -273,6 +310,21 @@ async function main() {
     });
     const flowId = flow.container_id as string;
     await call(admin, "start_container", { container_id: flowId });
+    // The manager connects to the runtime's socket for this first message: it exists from then on.
+    await call(admin, "send_message", { container_id: flowId, message: { command: "echo" } });
+    const inspected = await docker.getContainer(flowId).inspect();
+    const flowSocket = join(inspected.Config.Labels[LABEL_SOCKET_DIR] ?? "", FLOW_SOCKET_NAME);
+    // FLOW_BENCH_IDEAL_NODE_ARGS: the same for the ideal relay.
+    const idealNodeArgs = (process.env.FLOW_BENCH_IDEAL_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const ideal = tsx([
+      ...idealNodeArgs,
+      join(here, "flow-ideal-relay.ts"),
+      "0",
+      flowSocket,
+      flowId,
+    ]);
+    children.push(ideal);
+    const idealUrl = `http://127.0.0.1:${(await waitJson(ideal, "port")).port}`;
     const unixDir = await mkdtemp("/tmp/dfb-unix-");
     const unixEcho = await docker.createContainer({
       Image: "dockflow-base/node:local",
@@ -310,42 +362,63 @@ async function main() {
         (p) => p.id,
       );
 
-    const results: Record<string, ReturnType<typeof summary>[]> = {};
+    const ratios: string[] = [];
     for (const clients of [1, CLIENTS]) {
       const per = clients === 1 ? N_SINGLE : N_PER_CLIENT;
-      const relaySockets = await Promise.all(
-        Array.from({ length: clients }, () => connectClient(managerUrl)),
-      );
-      const echoSockets = await Promise.all(
-        Array.from({ length: clients }, () => connectClient(echoUrl)),
-      );
-      const relays = relaySockets.map(relayTrip);
+      const sockets = async (url: string) =>
+        Promise.all(Array.from({ length: clients }, () => connectClient(url)));
+      const managerSockets = await sockets(managerUrl);
+      const idealSockets = await sockets(idealUrl);
+      const echoSockets = await sockets(echoUrl);
+      const viaManager = managerSockets.map(relayTrip);
+      const viaIdeal = idealSockets.map(relayTrip);
       const echoes = echoSockets.map(echoTrip);
       const unixes = await Promise.all(Array.from({ length: clients }, () => unixClient(unixPath)));
       // Warm up every path (JIT, connections), then measure.
-      await measure(clients, Math.ceil(WARMUP / clients), (c) => relays[c]!());
-      await measure(clients, Math.ceil(WARMUP / clients), (c) => echoes[c]!());
-      await measure(clients, Math.ceil(WARMUP / clients), (c) => unixes[c]!());
+      for (const trips of [viaManager, viaIdeal, echoes, unixes]) {
+        await measure(clients, Math.ceil(WARMUP / clients), (c) => trips[c]!());
+      }
+      // Manager and ideal relay alternate (each round a share of the messages, the order
+      // swapped every round), so a burst of load from elsewhere hits both alike.
+      const managerRounds: Series[] = [];
+      const idealRounds: Series[] = [];
+      const perRound = Math.ceil(per / ROUNDS);
+      for (let round = 0; round < ROUNDS; round++) {
+        const order: [Series[], (() => Promise<void>)[], ChildProcess][] = [
+          [managerRounds, viaManager, manager],
+          [idealRounds, viaIdeal, ideal],
+        ];
+        if (round % 2 === 1) order.reverse();
+        for (const [into, trips, child] of order) {
+          into.push(await measure(clients, perRound, (c) => trips[c]!(), child.pid));
+        }
+      }
+      const viaRow = summary("flow manager (client->manager->flow->client)", merge(managerRounds));
+      const idealRow = summary("ideal relay (same container, same clients)", merge(idealRounds));
       const rows = [
-        summary(
-          "relay (client->manager->flow->client)",
-          await measure(clients, per, (c) => relays[c]!()),
-        ),
-        summary("bare socket.io echo", await measure(clients, per, (c) => echoes[c]!())),
+        viaRow,
+        idealRow,
+        summary("bare socket.io echo", await measure(clients, per, (c) => echoes[c]!(), echo.pid)),
         summary(
           "bare unix-socket echo (container)",
           await measure(clients, per, (c) => unixes[c]!()),
         ),
       ];
-      results[clients] = rows;
-      console.log(`\nround trip, ${clients} client(s), ${per} messages each:`);
-      print(rows);
-      const [relay, sio, unix] = rows;
-      const base = sio!.p50 + unix!.p50;
       console.log(
-        `  relay p50 / (socket.io p50 + unix p50) = ${ms(relay!.p50)} / ${ms(base)} = ${(relay!.p50 / base).toFixed(2)}x`,
+        `\nround trip, ${clients} client(s), ${perRound * ROUNDS} messages each (${ROUNDS} alternating rounds), load average ${load()}:`,
       );
-      for (const s of [...relaySockets, ...echoSockets]) s.close();
+      print(rows);
+      const line = `${clients} client(s): manager/ideal p50 ${(viaRow.p50 / idealRow.p50).toFixed(2)}x, throughput ${(idealRow.rate / viaRow.rate).toFixed(2)}x (ideal ${idealRow.rate.toFixed(0)} / manager ${viaRow.rate.toFixed(0)} msg/s), CPU per message ${((viaRow.cpuUs ?? 0) / (idealRow.cpuUs ?? 1)).toFixed(2)}x`;
+      console.log(`  ${line}`);
+      ratios.push(line);
+      for (const s of [...managerSockets, ...idealSockets, ...echoSockets]) s.close();
+    }
+    console.log(`\nrelay cost against the ideal relay (>1: the manager is slower):`);
+    for (const line of ratios) console.log(`  ${line}`);
+    if (RELAY_ONLY) {
+      admin.close();
+      await rm(unixDir, { recursive: true, force: true });
+      return;
     }
 
     // --- 2. get_container_status with 50 running containers

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 
-ensure_node_version
+ensure_node
 ensure_pnpm
 install_packages
 ensure_docker

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 trap stop_started EXIT
 
-ensure_node_version
+ensure_node
 ensure_pnpm
 install_packages
 ensure_docker
@@ -21,5 +21,14 @@ DOCKER_HOST=$TEST_SWARM_DOCKER_HOST build_images cloudflared-standin
 log "typecheck and lint"
 pnpm -s typecheck
 pnpm -s lint
-log "tests (engine: ${DOCKER_HOST:-default socket}, swarm engine: $TEST_SWARM_DOCKER_HOST, database: $TEST_DATABASE_URL)"
+log "tests on Node.js $(node --version) (engine: ${DOCKER_HOST:-default socket}, swarm engine: $TEST_SWARM_DOCKER_HOST, database: $TEST_DATABASE_URL)"
 pnpm -s vitest run "$@"
+
+# The older supported Node: the tests that need no Docker engine (the protocol, the Cloudflare
+# stand-in, the master on PostgreSQL) run again on Node 22. Skipped when a filter was given.
+if [ $# -eq 0 ]; then
+  compat_node="$(install_node "$NODE_COMPAT_VERSION")/node"
+  log "unit tests on Node.js $("$compat_node" --version)"
+  "$compat_node" node_modules/vitest/vitest.mjs run \
+    --project @dockflow/protocol --project @dockflow/cloudflare-sandbox --project @dockflow/master
+fi

@@ -14,7 +14,7 @@ ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 mkdir -p "$ctx/app"
 # pino and hono are bundled; createRequire lets the bundled CommonJS find node's built-ins.
-"$esbuild" "$repo/packages/cloudflare-sandbox/src/server.ts" --bundle --platform=node --target=node20 \
+"$esbuild" "$repo/packages/cloudflare-sandbox/src/server.ts" --bundle --platform=node --target=node24 \
   --format=esm --outfile="$ctx/app/server.mjs" --log-level=error \
   --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
   || { echo "cloudflare-sandbox: bundling packages/cloudflare-sandbox/src/server.ts failed" >&2; exit 1; }

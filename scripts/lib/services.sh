@@ -38,9 +38,34 @@ install_packages() {
     || { tail -n 30 "$STATE_DIR/pnpm-install.log" >&2; die "pnpm install failed"; }
 }
 
-ensure_node_version() {
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-    || die "Node.js 20.19 or newer is required (found $(node --version))"
+# Node.js: the project runs on Node 24 LTS. When the machine's node is older, the `node` package of
+# the npm registry (it brings the official binary through its install script, nothing else is
+# downloaded) goes into $TOOLS_DIR and is put first on PATH for everything these scripts start.
+NODE_VERSION=24.21.0
+NODE_COMPAT_VERSION=22.23.3 # CI also runs the unit tests on Node 22 (scripts/test.sh)
+TOOLS_DIR=${DOCKFLOW_TOOLS_DIR:-$PWD/.tools}
+
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# install_node VERSION: installs that Node.js into $TOOLS_DIR (once) and prints its bin folder.
+install_node() {
+  local version=$1 dir="$TOOLS_DIR/node-$1"
+  if [ ! -x "$dir/node_modules/node/bin/node" ]; then
+    log "installing Node.js $version from the npm registry into $dir"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-save --no-audit --no-fund --silent "node@$version" >"$dir.log" 2>&1 \
+      || { tail -n 20 "$dir.log" >&2; die "npm install node@$version failed"; }
+  fi
+  printf '%s\n' "$dir/node_modules/node/bin"
+}
+
+ensure_node() {
+  if [ "$(node_major)" -ge 24 ]; then return; fi
+  local bin
+  bin=$(install_node "$NODE_VERSION")
+  export PATH="$bin:$PATH"
+  hash -r
+  log "using Node.js $(node --version) from $bin (the machine's node is older than 24)"
 }
 
 wait_for() { # wait_for SECONDS COMMAND...: poll until the command succeeds

@@ -5,7 +5,7 @@ await build({
   entryPoints: ["src/main.ts"],
   bundle: true,
   platform: "node",
-  target: "node20",
+  target: "node24",
   format: "esm",
   outfile: "dist/main.mjs",
   // ssh2's optional native bindings (only for ssh:// engines) load inside try/catch.

@@ -2,6 +2,7 @@ import { connect, type Socket } from "node:net";
 import { encodeEnvelope, LineReader } from "@dockflow/flow-runtime";
 import { ContainerEnvelope, type HostEnvelope } from "@dockflow/protocol";
 import type { Logger } from "pino";
+import { Deadlines } from "./deadlines.ts";
 import { FlowError } from "./errors.ts";
 
 export interface PendingHandlers {
@@ -11,8 +12,9 @@ export interface PendingHandlers {
   onFailure(error: FlowError): void;
 }
 
-interface Pending extends PendingHandlers {
-  timer: NodeJS.Timeout;
+interface Pending {
+  handlers: PendingHandlers;
+  timeoutMs: number;
 }
 
 const RETRY_MIN_MS = 25;
@@ -27,6 +29,9 @@ export class ContainerConnection {
   private socket: Socket | null = null;
   private connecting: Promise<Socket> | null = null;
   private readonly pending = new Map<string, Pending>();
+  private readonly deadlines = new Deadlines<string>({ onExpired: (id) => this.expire(id) });
+  /** Lines written in the current tick (see `write`). */
+  private writesThisTick = 0;
   private active = false;
   private retryDelay = RETRY_MIN_MS;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -61,43 +66,75 @@ export class ContainerConnection {
    * Resolves once the envelope is written to the socket. If not connected, waits up to `connectWaitMs` for the
    * connection (the runtime may still be starting) when `canWait` says the container is running.
    */
-  async request(
+  request(
     envelope: HostEnvelope,
     timeoutMs: number,
     handlers: PendingHandlers,
     connectWaitMs: number,
   ): Promise<void> {
-    const socket = await this.ready(connectWaitMs);
-    const timer = setTimeout(() => {
-      if (this.pending.delete(envelope.id)) {
-        handlers.onFailure(
-          new FlowError(
-            "socket_timeout_error",
-            `no reply from the container within ${timeoutMs} ms`,
-            { message_id: envelope.id, timeout_ms: timeoutMs },
-          ),
-        );
+    // Connected (the usual case): written now, before the caller goes on with its bookkeeping.
+    if (this.socket) {
+      try {
+        this.send(this.socket, envelope, timeoutMs, handlers);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
       }
-    }, timeoutMs);
-    this.pending.set(envelope.id, { ...handlers, timer });
+    }
+    return this.ready(connectWaitMs).then((socket) =>
+      this.send(socket, envelope, timeoutMs, handlers),
+    );
+  }
+
+  private send(
+    socket: Socket,
+    envelope: HostEnvelope,
+    timeoutMs: number,
+    handlers: PendingHandlers,
+  ): void {
     let line: string;
     try {
       line = encodeEnvelope(envelope);
     } catch (error) {
-      clearTimeout(timer);
-      this.pending.delete(envelope.id);
       throw new FlowError(
         "validation_error",
         `message cannot be sent: ${(error as Error).message}`,
       );
     }
+    this.pending.set(envelope.id, { handlers, timeoutMs });
+    this.deadlines.add(envelope.id, timeoutMs);
     // Handed to the socket: a later write failure closes it, which fails every pending request.
-    // Messages sent in the same tick (many clients at once) leave in one writev.
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      process.nextTick(() => socket.uncork());
-    }
+    this.write(socket, line);
+  }
+
+  /**
+   * The first line of a tick leaves at once, so the container starts on it while the manager
+   * finishes its own work; lines after it in the same tick (several messages in one chunk from a
+   * client) are corked and leave together in one writev when the tick ends.
+   */
+  private write(socket: Socket, line: string): void {
+    if (this.writesThisTick === 0) process.nextTick(this.endTick, socket);
+    else if (this.writesThisTick === 1) socket.cork();
+    this.writesThisTick++;
     socket.write(line);
+  }
+
+  private readonly endTick = (socket: Socket): void => {
+    if (this.writesThisTick > 1) socket.uncork();
+    this.writesThisTick = 0;
+  };
+
+  private expire(id: string): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    pending.handlers.onFailure(
+      new FlowError(
+        "socket_timeout_error",
+        `no reply from the container within ${pending.timeoutMs} ms`,
+        { message_id: id, timeout_ms: pending.timeoutMs },
+      ),
+    );
   }
 
   /** Closes for good, failing whatever is pending. */
@@ -224,10 +261,10 @@ export class ContainerConnection {
       }
       const final = parsed.command !== "status";
       if (final) {
-        clearTimeout(pending.timer);
         this.pending.delete(parsed.reply_to);
+        this.deadlines.delete(parsed.reply_to);
       }
-      pending.onMessage(parsed, final);
+      pending.handlers.onMessage(parsed, final);
       return;
     }
     this.onUnasked(parsed);
@@ -236,10 +273,8 @@ export class ContainerConnection {
   private failPending(error: FlowError): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) {
-      clearTimeout(p.timer);
-      p.onFailure(error);
-    }
+    this.deadlines.clear();
+    for (const p of all) p.handlers.onFailure(error);
   }
 }
 

@@ -8,7 +8,7 @@ await build({
   outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
-  target: "node20",
+  target: "node24",
   format: "esm",
   sourcemap: true,
   external: ["@electric-sql/pglite", "pg-native"],

@@ -55,14 +55,14 @@ async function cloudflareGateway(
   logger: pino.Logger,
 ): Promise<CloudflareGateway> {
   if (overrides.gateway) return overrides.gateway;
-  const log = logger.child({ component: "cloudflare" });
+  // The gateway makes its own `component: "cloudflare"` child logger.
   if (config.CLOUDFLARE_API_TOKEN && config.CLOUDFLARE_ACCOUNT_ID) {
     return createCloudflareGateway({
       apiToken: config.CLOUDFLARE_API_TOKEN,
       accountId: config.CLOUDFLARE_ACCOUNT_ID,
       ...(config.CLOUDFLARE_BASE_URL ? { baseURL: config.CLOUDFLARE_BASE_URL } : {}),
       ...(overrides.cloudflareFetch ? { fetch: overrides.cloudflareFetch } : {}),
-      logger: log,
+      logger,
     });
   }
   // No Cloudflare account configured: run against the in-process stand-in, and say so loudly.
@@ -74,7 +74,7 @@ async function cloudflareGateway(
       accountId: DEFAULT_ACCOUNT_ID,
       baseURL: IN_PROCESS_BASE_URL,
       fetch: overrides.cloudflareFetch,
-      logger: log,
+      logger,
     });
   }
   const zones = config.CLOUDFLARE_SANDBOX_ZONES.split(",")
@@ -90,7 +90,7 @@ async function cloudflareGateway(
     accountId: sandbox.accountId,
     baseURL: sandbox.baseURL,
     fetch: sandbox.fetch as typeof fetch,
-    logger: log,
+    logger,
   });
 }
 
