@@ -2,6 +2,7 @@ export * from "./common.ts";
 export * from "./flow/container-wire.ts";
 export * from "./flow/errors.ts";
 export * from "./flow/events.ts";
+export * from "./flow/exec.ts";
 export * from "./flow/logs.ts";
 export * from "./flow/replies.ts";
 export * from "./flow/requests.ts";
