@@ -218,7 +218,48 @@ describe.sequential("the operator console", () => {
     const saved = await readFile((await download.path())!, "utf8");
     // Each line starts with Docker's time for it.
     expect(saved).toMatch(/^(\d{4}-\d\d-\d\dT[\d:.]+Z .*\n){2}$/);
-    expect(saved.replace(/^\S+ /gm, "")).toBe(`${payload("log")}\n[stderr] to-stderr\n`);
+    // stdout and stderr are two pipes: Docker may stamp the stderr line first.
+    expect(saved.replace(/^\S+ /gm, "").split("\n").sort()).toEqual(
+      ["", payload("log"), "[stderr] to-stderr"].sort(),
+    );
+  });
+
+  it("opens a terminal in the container: keystrokes run, output with markup is text, closing ends it", async () => {
+    // Still on the detail page of the logs test's container, whose LOG_PAYLOAD holds markup.
+    const terminal = page.getByTestId("exec-terminal");
+    const shown = async () =>
+      ((await terminal.locator(".xterm-rows").textContent()) ?? "").replaceAll("\u00a0", " ");
+    const state = page.getByTestId("terminal-state");
+    await page.getByRole("button", { name: "Open terminal" }).click();
+    await state.getByText("Connected: /bin/sh.").waitFor();
+    await terminal.click();
+    await page.keyboard.type("echo hi-$((40+2))");
+    await page.keyboard.press("Enter");
+    // The typed line holds the sum unevaluated: only the shell's output holds hi-42.
+    await waitFor(async () => (await shown()).includes("hi-42"), {
+      message: "the shell's answer in the terminal",
+    });
+    expect(await shown()).toContain("echo hi-$((40+2))");
+
+    await page.keyboard.type('echo "[$LOG_PAYLOAD]"');
+    await page.keyboard.press("Enter");
+    await waitFor(async () => (await shown()).includes(`[${payload("log")}]`), {
+      message: "the markup echoed as text",
+    });
+    expect(await terminal.locator("img, script").count()).toBe(0);
+    expect(await xssFlag()).toBeNull();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page
+      .getByRole("region", { name: "Terminal" })
+      .screenshot({ path: `${SCREENSHOTS}/terminal.png` });
+
+    await page.keyboard.type("exit 3");
+    await page.keyboard.press("Enter");
+    await state.getByText("The session ended with exit code 3.").waitFor();
+    await page.getByRole("button", { name: "Open a new terminal" }).click();
+    await state.getByText("Connected: /bin/sh.").waitFor();
+    await page.getByRole("button", { name: "Close terminal" }).click();
+    await terminal.waitFor({ state: "detached" });
   });
 
   it("issues a key and revokes it with the keyboard only", async () => {

@@ -2,6 +2,7 @@ import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef } from "react";
 import { type LogLine, terminalSafe } from "../lib/log-buffer.ts";
+import { TERMINAL_OPTIONS } from "./xterm-options.ts";
 
 /**
  * The lines in an xterm.js terminal (loaded with this module only, on the flow detail page). Every
@@ -19,8 +20,7 @@ export default function LogTerminal({ lines, follow }: { lines: LogLine[]; follo
       disableStdin: true,
       scrollback: 10_000,
       rows: 18,
-      fontSize: 12,
-      theme: { background: "#0f172a", foreground: "#e2e8f0" },
+      ...TERMINAL_OPTIONS,
     });
     terminal.open(box.current!);
     term.current = terminal;

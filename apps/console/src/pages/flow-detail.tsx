@@ -23,6 +23,7 @@ import { flowKeys, useFlow, useFlowRows } from "../flow/connection.tsx";
 import { FlowConnectionNotice } from "../flow/flow-token-form.tsx";
 import { LogsPanel } from "../flow/logs-panel.tsx";
 import { MessageConsole } from "../flow/message-console.tsx";
+import { TerminalPanel } from "../flow/terminal-panel.tsx";
 import { activityKey } from "../lib/activity.ts";
 import { formatBytes, formatDuration, formatPercent, shortId } from "../lib/format.ts";
 import { healthTone, statusTone } from "../lib/tones.ts";
@@ -106,6 +107,9 @@ export function FlowDetailPage() {
       </div>
       <div className="mt-6">
         <MessageConsole containerId={containerId} />
+      </div>
+      <div className="mt-6">
+        <TerminalPanel containerId={containerId} />
       </div>
       <section aria-labelledby="history-title" className="mt-6">
         <h2 id="history-title" className="mb-2 text-lg font-semibold">

@@ -50,7 +50,7 @@ const quiet = () => pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 /**
  * The real services the console talks to: a master on PostgreSQL (with its embedded Cloudflare
  * stand-in) serving the console build, a flow manager on the engine that accepts the master's
- * origin, and an agent registered with a key the master issued, watching a scope of its own.
+ * origin and allows exec sessions (the console's terminal), and an agent registered with a key the master issued, watching a scope of its own.
  */
 export async function startConsoleStack(): Promise<ConsoleStack> {
   const id = randomBytes(3).toString("hex");
@@ -73,6 +73,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       FLOW_STATUS_INTERVAL_MS: "1000",
       FLOW_STOP_TIMEOUT_SECONDS: "2",
       FLOW_CORS_ORIGINS: masterUrl,
+      FLOW_EXEC_ENABLED: "true",
     }),
     { logger: quiet() },
   );
