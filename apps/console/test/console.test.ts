@@ -258,8 +258,28 @@ describe.sequential("the operator console", () => {
     await state.getByText("The session ended with exit code 3.").waitFor();
     await page.getByRole("button", { name: "Open a new terminal" }).click();
     await state.getByText("Connected: /bin/sh.").waitFor();
+    // Closing (as leaving the page does) ends the session on the manager, which records it.
     await page.getByRole("button", { name: "Close terminal" }).click();
     await terminal.waitFor({ state: "detached" });
+    await page
+      .getByText(/^exec session ended in logs-\S+ \(closed, exit code /)
+      .first()
+      .waitFor();
+    // One session per opening, both ended: the manager's audit trail says so.
+    const flow = createFlowClient(stack.flowUrl);
+    const { entries } = await flow.getActivityLog({ limit: 1000 });
+    flow.close();
+    const exec = entries
+      .filter((e) => e.activity_type.startsWith("exec_"))
+      .sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+      .map((e) => [e.activity_type, e.details?.reason ?? null, e.details?.exit_code ?? null]);
+    expect(exec.map(([type, reason]) => [type, reason])).toEqual([
+      ["exec_started", null],
+      ["exec_ended", "exited"],
+      ["exec_started", null],
+      ["exec_ended", "closed"],
+    ]);
+    expect(exec[1]![2]).toBe(3);
   });
 
   it("issues a key and revokes it with the keyboard only", async () => {

@@ -10,9 +10,8 @@ export default async function setup(): Promise<void> {
   await promisify(execFile)(
     resolve(consoleDir, "node_modules/.bin/vite"),
     ["build", "--logLevel", "warn"],
-    {
-      cwd: consoleDir,
-      env: process.env,
-    },
+    // Vitest sets NODE_ENV=test, with which Vite would bundle React's development build (and
+    // StrictMode's double effects): the tests drive the production build the master serves.
+    { cwd: consoleDir, env: { ...process.env, NODE_ENV: "production" } },
   );
 }
