@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "@dockflow/config";
 import { serve } from "@hono/node-server";
 import type { Kysely } from "kysely";
 import type pino from "pino";
@@ -7,7 +8,7 @@ import { createGuards } from "./auth/guards.ts";
 import { AgentKeyCache } from "./auth/key-cache.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
 import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/index.ts";
-import { type Config, ConfigError, parseConfig } from "./config.ts";
+import { type Config, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
 import { createLocalNotifier, createPostgresNotifier } from "./db/notifier.ts";
@@ -26,6 +27,9 @@ import { SessionService } from "./services/sessions.ts";
 import { StateService } from "./services/state.ts";
 import { Sweeper } from "./services/sweeper.ts";
 import { ChangeHub } from "./stream/change-hub.ts";
+import { Deliverer } from "./webhooks/deliverer.ts";
+import { NotificationSource } from "./webhooks/notification-source.ts";
+import { WebhookService } from "./webhooks/service.ts";
 
 export interface MasterOverrides {
   /** Time source for heartbeats, grace periods, visibility timeouts and rate limits. */
@@ -43,6 +47,10 @@ export interface Master extends ApiDeps {
   app: MasterApp;
   logger: pino.Logger;
   sweeper: Sweeper;
+  /** Sends queued webhook deliveries. */
+  deliverer: Deliverer;
+  /** Turns recorded changes into webhook deliveries. */
+  notifications: NotificationSource;
   /** Runs background loops (startup reconcile, sweep, periodic reconcile). */
   startBackground(): void;
   /** Stops loops, ends long polls and closes the database (not the HTTP server). */
@@ -77,9 +85,7 @@ async function cloudflareGateway(
       logger,
     });
   }
-  const zones = config.CLOUDFLARE_SANDBOX_ZONES.split(",")
-    .map((z) => z.trim())
-    .filter(Boolean);
+  const zones = config.CLOUDFLARE_SANDBOX_ZONES;
   const sandbox = createCloudflareSandbox({ zones });
   logger.warn(
     { zones },
@@ -126,7 +132,28 @@ export async function createMaster(
     pingIntervalMs: config.MASTER_STREAM_PING_SECONDS * 1000,
   });
   await stream.start();
-  notifier.onChanges(() => stream.notified());
+  const deliverer = new Deliverer({
+    db,
+    clock,
+    logger: logger.child({ component: "webhooks" }),
+    policy: {
+      baseDelayMs: config.WEBHOOK_BACKOFF_SECONDS * 1000,
+      maxDelayMs: config.WEBHOOK_BACKOFF_MAX_SECONDS * 1000,
+      windowMs: config.WEBHOOK_RETRY_SECONDS * 1000,
+    },
+    timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    pollIntervalMs: config.WEBHOOK_POLL_SECONDS * 1000,
+  });
+  const notifications = new NotificationSource({
+    db,
+    clock,
+    logger: logger.child({ component: "webhooks" }),
+    onQueued: () => deliverer.wake(),
+  });
+  notifier.onChanges(() => {
+    stream.notified();
+    notifications.changed();
+  });
   await notifier.start();
 
   const keyCache = new AgentKeyCache({
@@ -206,6 +233,7 @@ export async function createMaster(
     state: new StateService(db),
     sessions,
     stream,
+    webhooks: new WebhookService({ db, clock, onQueued: () => deliverer.wake() }),
     console: { flow_manager_url: config.MASTER_CONSOLE_FLOW_MANAGER_URL ?? null },
     longPollMaxSeconds: config.LONG_POLL_MAX_SECONDS,
   };
@@ -220,13 +248,19 @@ export async function createMaster(
     app,
     logger,
     sweeper,
+    deliverer,
+    notifications,
     startBackground() {
       reconciler.start(config.RECONCILE_INTERVAL_SECONDS * 1000);
       sweeper.start(config.SWEEP_INTERVAL_SECONDS * 1000);
+      deliverer.start();
+      notifications.changed();
     },
     async close() {
       queue.close();
       stream.close();
+      await notifications.stop();
+      await deliverer.stop();
       await sweeper.stop();
       await reconciler.stop();
       await notifier.close();

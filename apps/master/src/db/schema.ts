@@ -1,3 +1,4 @@
+import type { AccessSpec } from "@dockflow/protocol";
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 /** JSON stored in a jsonb column: written as a JSON string, read back parsed. */
@@ -58,6 +59,8 @@ export interface RulesTable {
   service: string;
   zone_name: string | null;
   origin_request: Json<Record<string, unknown>> | null;
+  /** Cloudflare Access from the labels (`AccessSpec`), null for an open hostname. */
+  access: Json<AccessSpec> | null;
   agent_id: string;
   source: string;
   container_name: string;
@@ -75,6 +78,17 @@ export interface DnsRecordsTable {
   /** The zone asked for (the `zonename` label), null for the longest match. */
   zone_name: string | null;
   record_id: string;
+  updated_at: Timestamp;
+}
+
+/** The Access application (and its policy) the master made for a rule key. */
+export interface AccessAppsTable {
+  rule_key: string;
+  app_id: string;
+  aud: string;
+  policy_id: string;
+  /** Digest of the request last written: an unchanged spec skips the Cloudflare calls. */
+  digest: string;
   updated_at: Timestamp;
 }
 
@@ -105,6 +119,14 @@ export interface EventLogTable {
   created_at: Timestamp;
 }
 
+/** Running tasks of a source on an agent's node, from its last status report (migration 0003). */
+export interface PlacementsTable {
+  agent_id: string;
+  source: string;
+  count: number;
+  updated_at: Timestamp;
+}
+
 export interface SessionsTable {
   /** sha256 of the session id (the cookie's value); the id itself is never stored. */
   id_hash: string;
@@ -127,17 +149,54 @@ export interface ChangesPrunedTable {
   through: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  /** Signs deliveries; never returned by the API or logged. */
+  secret: string;
+  description: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event: string;
+  /** The JSON text sent (and signed) on every attempt. */
+  body: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface WebhookCursorTable {
+  singleton: Generated<boolean>;
+  through: string;
+}
+
 export interface Database {
   agent_keys: AgentKeysTable;
   agents: AgentsTable;
   tunnels: TunnelsTable;
   rules: RulesTable;
   dns_records: DnsRecordsTable;
+  access_apps: AccessAppsTable;
   commands: CommandsTable;
   event_log: EventLogTable;
+  placements: PlacementsTable;
   sessions: SessionsTable;
   changes: ChangesTable;
   changes_pruned: ChangesPrunedTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type AgentRow = Selectable<AgentsTable>;
@@ -151,3 +210,6 @@ export type CommandRow = Selectable<CommandsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ChangeRow = Selectable<ChangesTable>;
 export type EventLogRow = Selectable<EventLogTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type AccessAppRow = Selectable<AccessAppsTable>;

@@ -2,8 +2,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import { SESSION_COOKIE } from "../auth/guards.ts";
+import { mountCreateWebhook } from "../routes/create-webhook.ts";
 import { mountDeleteAgent } from "../routes/delete-agent.ts";
 import { mountDeleteSession } from "../routes/delete-session.ts";
+import { mountDeleteWebhook } from "../routes/delete-webhook.ts";
 import { mountGetAgent } from "../routes/get-agent.ts";
 import { mountGetCommands } from "../routes/get-commands.ts";
 import { mountGetConsoleConfig } from "../routes/get-console-config.ts";
@@ -16,12 +18,15 @@ import { mountListAgents } from "../routes/list-agents.ts";
 import { mountListKeys } from "../routes/list-keys.ts";
 import { mountListRules } from "../routes/list-rules.ts";
 import { mountListTunnels } from "../routes/list-tunnels.ts";
+import { mountListWebhookDeliveries } from "../routes/list-webhook-deliveries.ts";
+import { mountListWebhooks } from "../routes/list-webhooks.ts";
 import { mountPostCommands } from "../routes/post-commands.ts";
 import { mountPostEvents } from "../routes/post-events.ts";
 import { mountPostSession } from "../routes/post-session.ts";
 import { mountReconcile } from "../routes/reconcile.ts";
 import { mountRegister } from "../routes/register.ts";
 import { mountRevokeKey } from "../routes/revoke-key.ts";
+import { mountTestWebhook } from "../routes/test-webhook.ts";
 import { readBody } from "./body.ts";
 import { consoleSite, contentSecurityPolicy, securityHeaders } from "./console-site.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -77,6 +82,11 @@ function createApi(deps: ApiDeps, logger: Logger): MasterApp {
     mountGetStream,
     mountListActivity,
     mountGetConsoleConfig,
+    mountListWebhooks,
+    mountCreateWebhook,
+    mountDeleteWebhook,
+    mountTestWebhook,
+    mountListWebhookDeliveries,
   ]) {
     mount(api, deps);
   }

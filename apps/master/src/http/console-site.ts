@@ -71,12 +71,9 @@ export function consoleTarget(root: string, requestPath: string): ConsoleTarget 
   const base = resolve(root);
   const path = resolve(base, `.${decoded}`);
   if (path !== base && !path.startsWith(base + sep)) return { kind: "not_found" };
-  if (path === base || decoded === "/index.html") return { kind: "index" };
-  return {
-    kind: "file",
-    path,
-    cache: decoded.startsWith(ASSETS) ? "immutable" : "no-cache",
-  };
+  const inside = path.slice(base.length).split(sep).join("/");
+  if (inside === "" || inside === "/index.html") return { kind: "index" };
+  return { kind: "file", path, cache: inside.startsWith(ASSETS) ? "immutable" : "no-cache" };
 }
 
 const TYPES: Record<string, string> = {
@@ -133,7 +130,7 @@ export function consoleSite(
     if (target.kind === "file") {
       const body = await readInside(root, target.path);
       if (body) return send(c, body, target.path, target.cache);
-      if (c.req.path.startsWith(ASSETS)) return onMissing(c);
+      if (target.cache === "immutable") return onMissing(c);
     }
     if (target.kind === "not_found") return onMissing(c);
     const html = await readInside(root, index);

@@ -8,6 +8,7 @@ import type { Reconciler } from "../services/reconciler.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { StateService } from "../services/state.ts";
 import type { ChangeHub } from "../stream/change-hub.ts";
+import type { WebhookService } from "../webhooks/service.ts";
 
 /** What the routes use; built by the composition root. */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   sessions: SessionService;
   /** The operators' change stream (`GET /stream`). */
   stream: ChangeHub;
+  /** The operators' webhooks (`/webhooks`). */
+  webhooks: WebhookService;
   /** What `GET /console/config` answers. */
   console: ConsoleConfig;
   /** Longest `?wait=` honoured by the command long poll, in seconds. */

@@ -40,7 +40,11 @@ export function mountGetStream(app: MasterApp, deps: ApiDeps) {
         issues: [{ path: "last-event-id", message: "a change id (the SSE id: of a change)" }],
       });
     }
-    const connection = await deps.stream.connect(lastEventId);
+    const outgoing = c.env?.outgoing;
+    const connection = await deps.stream.connect(
+      lastEventId,
+      outgoing ? () => outgoing.destroy() : undefined,
+    );
     return c.body(connection.body, 200, {
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-store",

@@ -5,7 +5,11 @@ import type { Database } from "../db/schema.ts";
 import { changeFrame, openingFrame, pingFrame, resetFrame } from "./frames.ts";
 import { SseConnection } from "./sse-connection.ts";
 
-const PAGE = 500;
+/**
+ * Changes read at once. A page goes to every client in one go, so it must fit in a client's
+ * buffer; between pages the hub yields, so sockets drain.
+ */
+const PAGE = 100;
 
 export interface ChangeHubOptions {
   db: Kysely<Database>;
@@ -50,6 +54,11 @@ export class ChangeHub {
     return this.clients.size;
   }
 
+  /** The newest change id read and sent out. */
+  get position(): string {
+    return String(this.lastId);
+  }
+
   /** New changes were committed (or may have been while notifications were down): read them. */
   notified(): void {
     if (this.reading) {
@@ -73,11 +82,12 @@ export class ChangeHub {
    * A new client. Without `lastEventId` it gets changes from now on; with one it first gets every
    * change after that id, or `event: reset` when those are no longer kept.
    */
-  async connect(lastEventId: string | undefined): Promise<SseConnection> {
+  async connect(lastEventId: string | undefined, destroy?: () => void): Promise<SseConnection> {
     const client: Client = {
       connection: new SseConnection({
         maxBufferedBytes: this.options.maxBufferedBytes,
         onClose: () => this.clients.delete(client),
+        destroy,
       }),
       lastId: this.lastId,
       pending: lastEventId === undefined ? undefined : [],
@@ -109,6 +119,7 @@ export class ChangeHub {
         for (const client of this.clients) this.deliver(client, id, frame);
       }
       if (rows.length < PAGE) return;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -127,18 +138,23 @@ export class ChangeHub {
   /** Sends the changes after `after` (at the client's pace), then what came live meanwhile. */
   private async resume(client: Client, after: bigint): Promise<void> {
     const { db } = this.options;
-    const [pruned, latest] = await Promise.all([prunedThrough(db), latestChangeId(db)]);
+    const [pruned, newest] = (await Promise.all([prunedThrough(db), latestChangeId(db)])).map(
+      BigInt,
+    ) as [bigint, bigint];
+    // Everything may have been pruned: the newest id is then the pruned mark.
+    let latest = newest;
+    if (pruned > latest) latest = pruned;
     const { connection } = client;
     let cursor = after;
-    if (after < BigInt(pruned) || after > BigInt(latest)) {
-      // Too old (pruned) or unknown (another database): start over from the present.
+    if (after < pruned || after > latest) {
+      // Too old (pruned) or unknown (e.g. another database): start over from the present.
       cursor = client.lastId;
       connection.write(
         resetFrame(
           String(cursor),
-          after > BigInt(latest)
-            ? "unknown Last-Event-ID: refetch everything"
-            : "changes after that Last-Event-ID are no longer kept: refetch everything",
+          after < pruned
+            ? "changes after that Last-Event-ID are no longer kept: refetch everything"
+            : "unknown Last-Event-ID: refetch everything",
         ),
       );
     } else {

@@ -5,13 +5,18 @@ export interface SseConnectionOptions {
   maxBufferedBytes: number;
   /** Called once, when the connection ends (closed, cut off, or the client went away). */
   onClose: () => void;
+  /**
+   * Drops the client's connection (the HTTP server then cancels this stream, which discards its
+   * queue); without it, the stream errors, which makes the server drop the connection.
+   */
+  destroy?: (() => void) | undefined;
 }
 
 /**
  * The body of one Server-Sent Events response: a byte stream whose queue is bounded. The HTTP
  * server reads from it only as fast as the socket drains, so a client that stops reading makes the
- * queue grow; past `maxBufferedBytes` the stream errors, which drops the queue and destroys the
- * socket: a slow client is cut off, never buffered without bound.
+ * queue grow; past `maxBufferedBytes` its connection is destroyed and the queue dropped: a slow
+ * client is cut off, never buffered without bound.
  */
 export class SseConnection {
   readonly body: ReadableStream<Uint8Array>;
@@ -42,8 +47,9 @@ export class SseConnection {
     if (this.ended || !controller) return false;
     controller.enqueue(encoder.encode(text));
     if ((controller.desiredSize ?? 0) < 0) {
-      controller.error(new Error("the client does not read the stream fast enough"));
       this.end();
+      if (this.options.destroy) this.options.destroy();
+      else controller.error(new Error("the client does not read the stream fast enough"));
       return false;
     }
     return true;

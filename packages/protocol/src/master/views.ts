@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { AccessSpec } from "../access-labels.ts";
 import { Timestamp } from "../common.ts";
-import { OriginRequest } from "../labels.ts";
+import { OriginRequest } from "../origin-labels.ts";
 import { AgentId, AgentMode, NodeRole } from "./agents.ts";
 import { RuleTarget } from "./commands.ts";
 
@@ -37,6 +38,8 @@ export const RuleView = z.object({
   service: z.string(),
   zone_name: z.string().nullable(),
   origin_request: OriginRequest.nullable(),
+  /** Cloudflare Access from the labels; null for an open hostname. */
+  access: AccessSpec.nullable(),
   agent_id: AgentId,
   /** What the rule comes from: `service:<swarm service id>` or `container:<name>`. */
   source: z.string(),
@@ -120,11 +123,6 @@ export const ReconcileResult = z.object({
   errors: z.array(z.object({ scope: z.string(), message: z.string() })),
 });
 export type ReconcileResult = z.infer<typeof ReconcileResult>;
-
-export const AgentList = z.object({ agents: z.array(AgentView) });
-export const TunnelList = z.object({ tunnels: z.array(TunnelView) });
-export const RuleList = z.object({ rules: z.array(RuleView) });
-export const KeyList = z.object({ keys: z.array(KeyView) });
 
 export const EnqueuedCommands = z.object({
   commands: z.array(z.object({ id: z.string(), action: z.string() })),

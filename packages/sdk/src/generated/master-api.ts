@@ -1084,12 +1084,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
@@ -1489,12 +1509,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
@@ -2414,12 +2454,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
@@ -2779,6 +2839,673 @@ export interface paths {
                     content: {
                         "application/json": {
                             flow_manager_url: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhooks, oldest first (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Webhooks */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhooks: {
+                                id: string;
+                                url: string;
+                                events: ("agent_offline" | "agent_online" | "connector_down" | "connector_up" | "reconcile_failed" | "hostname_published" | "hostname_removed")[];
+                                description: string;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a webhook: a URL, the events it wants, and the secret that signs its deliveries
+         * @description The secret is write-only: it is never returned or logged. Deliveries are signed with HMAC-SHA256 (see docs/notifications.md).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                        events: ("agent_offline" | "agent_online" | "connector_down" | "connector_up" | "reconcile_failed" | "hostname_published" | "hostname_removed")[];
+                        secret: string;
+                        /** @default  */
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The webhook (without its secret) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: ("agent_offline" | "agent_online" | "connector_down" | "connector_up" | "reconcile_failed" | "hostname_published" | "hostname_removed")[];
+                            description: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook and its deliveries (queued ones are not sent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a `test` event for a webhook (delivered, signed and retried like any other) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The queued delivery */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            webhook_id: string;
+                            event_id: string;
+                            event: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed";
+                            attempts: number;
+                            last_status_code: number | null;
+                            last_error: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            next_attempt_at: string | null;
+                            /** Format: date-time */
+                            delivered_at: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first: status, attempts, last error */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "delivered" | "failed";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deliveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                id: string;
+                                webhook_id: string;
+                                event_id: string;
+                                event: string;
+                                /** @enum {string} */
+                                status: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                last_status_code: number | null;
+                                last_error: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                next_attempt_at: string | null;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
                         };
                     };
                 };

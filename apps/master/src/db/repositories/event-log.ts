@@ -100,10 +100,12 @@ export async function appendTunnelStatuses(
         (old.connector_status is distinct from latest.status
           or old.connector_version is distinct from latest.version) as differs
     ), noted as (
+      -- The sort reads every update before the first insert: the change lock the insert takes
+      -- must come after all the row locks of this statement.
       insert into changes (created_at, body)
       select created_at, jsonb_build_object('kind', 'connector', 'action', 'changed',
         'agent_id', agent_id, 'connector_status', status, 'connector_version', version)
-      from updated where differs
+      from (select * from updated order by agent_id) u where differs
     )
     select agent_id, event_id from logged where event_id is not null`.execute(db);
   const fresh = new Set(result.rows.map((r) => `${r.agent_id}\u0000${r.event_id}`));
