@@ -1,0 +1,82 @@
+import { Counter } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  bearerMatches,
+  createRegistry,
+  metricsEnv,
+  parseExposition,
+  sampleValue,
+  startMetricsServer,
+} from "../src/index.ts";
+
+describe("parseExposition", () => {
+  it("reads names, labels (with escapes) and values, skipping comments", () => {
+    const samples = parseExposition(
+      [
+        "# HELP x_total help",
+        "# TYPE x_total counter",
+        'x_total{op="a\\"b",status="200"} 3',
+        "y 1.5e+2",
+        "",
+      ].join("\n"),
+    );
+    expect(samples).toEqual([
+      { name: "x_total", labels: { op: 'a"b', status: "200" }, value: 3 },
+      { name: "y", labels: {}, value: 150 },
+    ]);
+    expect(sampleValue(samples, "x_total", { status: "200" })).toBe(3);
+    expect(sampleValue(samples, "missing")).toBeUndefined();
+  });
+
+  it("throws on a malformed line", () => {
+    expect(() => parseExposition("not a sample line at all {")).toThrow(/malformed/);
+  });
+});
+
+describe("bearerMatches", () => {
+  it("accepts only the exact bearer header", () => {
+    expect(bearerMatches("Bearer secret-token-0123456", "secret-token-0123456")).toBe(true);
+    expect(bearerMatches("Bearer secret-token-0123457", "secret-token-0123456")).toBe(false);
+    expect(bearerMatches("secret-token-0123456", "secret-token-0123456")).toBe(false);
+    expect(bearerMatches(undefined, "secret-token-0123456")).toBe(false);
+  });
+});
+
+describe("metricsEnv", () => {
+  const schema = z.object(metricsEnv(9100));
+  it("binds loopback by default, without a token", () => {
+    expect(schema.parse({})).toEqual({ METRICS_HOST: "127.0.0.1", METRICS_PORT: 9100 });
+  });
+  it("refuses a short token and names the variable", () => {
+    const result = schema.safeParse({ METRICS_TOKEN: "short" });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe("METRICS_TOKEN must be at least 16 characters");
+  });
+});
+
+describe("startMetricsServer", () => {
+  it("serves the registry, refuses a scrape without the token, 404 elsewhere", async () => {
+    const registry = createRegistry();
+    const counter = new Counter({ name: "t_things_total", help: "h", registers: [registry] });
+    counter.inc(2);
+    const token = "a-metrics-token-of-length";
+    const server = await startMetricsServer({ registry, host: "127.0.0.1", port: 0, token });
+    try {
+      expect((await fetch(server.url)).status).toBe(401);
+      const wrong = await fetch(server.url, { headers: { authorization: "Bearer nope" } });
+      expect(wrong.status).toBe(401);
+      const ok = await fetch(server.url, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      const samples = parseExposition(await ok.text());
+      expect(sampleValue(samples, "t_things_total")).toBe(2);
+      expect(sampleValue(samples, "process_cpu_user_seconds_total")).toBeGreaterThanOrEqual(0);
+      const other = await fetch(server.url.replace("/metrics", "/other"), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(other.status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
