@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { metricsEnv } from "@dockflow/metrics";
 import { z } from "zod";
 
 const seconds = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
@@ -45,6 +46,7 @@ export const AgentConfigSchema = z.object({
   LABEL_PREFIX: z.string().min(1).default("dockflare."),
   HEALTH_HOST: z.string().min(1).default("0.0.0.0"),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ...metricsEnv(9471),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
