@@ -27,7 +27,6 @@ const agent = await startAgent({
   DISCOVERY_SCOPE_LABEL: scope,
   HEALTH_HOST: "127.0.0.1",
   HEALTH_PORT: "0",
-  METRICS_PORT: "0",
   LOG_LEVEL: "warn",
 });
 

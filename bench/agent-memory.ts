@@ -48,7 +48,6 @@ const child = spawn(process.execPath, [bundle], {
     DISCOVERY_SCOPE_LABEL: scope,
     HEALTH_HOST: "127.0.0.1",
     HEALTH_PORT: "0",
-    METRICS_PORT: "0",
     LOG_LEVEL: "warn",
   },
   stdio: ["ignore", "inherit", "inherit"],

@@ -30,8 +30,8 @@ export interface AgentDeps {
 export interface RunningAgent {
   mode: ModeInfo;
   healthUrl: string;
-  /** `GET` this for the Prometheus metrics (METRICS_HOST/METRICS_PORT/METRICS_TOKEN). */
-  metricsUrl: string;
+  /** `GET` this for the Prometheus metrics; undefined without METRICS_PORT. */
+  metricsUrl: string | undefined;
   /** The agent id once registered. */
   readonly agentId: string | undefined;
   /** Enabled workloads currently known on this node. */
@@ -231,7 +231,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     workloads: () => discovery.workloads.length,
     outboxDepth: () => outbox.size,
   });
-  const metricsServer = await startMetricsServer({ registry, ...metricsListenOptions(config) });
+  const metricsServer = await startMetricsServer(registry, metricsListenOptions(config));
 
   // Start-up: the saved tunnel is reconciled at once, whether or not the master answers.
   void connector.reconcile("start-up");

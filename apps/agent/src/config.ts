@@ -46,7 +46,7 @@ export const AgentConfigSchema = z.object({
   LABEL_PREFIX: z.string().min(1).default("dockflare."),
   HEALTH_HOST: z.string().min(1).default("0.0.0.0"),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  ...metricsEnv(9471),
+  ...metricsEnv,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -22,8 +22,12 @@ describe("agent /metrics, scraped from a running agent on the real engine", () =
   let dataDir: Awaited<ReturnType<typeof tempDataDir>>;
   let agent: RunningAgent;
 
+  const metricsUrl = () => {
+    if (!agent.metricsUrl) throw new Error("the agent has no metrics listener");
+    return agent.metricsUrl;
+  };
   const scrape = async () => {
-    const response = await fetch(agent.metricsUrl, {
+    const response = await fetch(metricsUrl(), {
       headers: { authorization: `Bearer ${METRICS_TOKEN}` },
     });
     expect(response.status).toBe(200);
@@ -56,9 +60,9 @@ describe("agent /metrics, scraped from a running agent on the real engine", () =
   });
 
   it("listens on loopback and refuses a scrape without the token", async () => {
-    expect(new URL(agent.metricsUrl).hostname).toBe("127.0.0.1");
-    expect((await fetch(agent.metricsUrl)).status).toBe(401);
-    const wrong = await fetch(agent.metricsUrl, { headers: { authorization: "Bearer wrong" } });
+    expect(new URL(metricsUrl()).hostname).toBe("127.0.0.1");
+    expect((await fetch(metricsUrl())).status).toBe(401);
+    const wrong = await fetch(metricsUrl(), { headers: { authorization: "Bearer wrong" } });
     expect(wrong.status).toBe(401);
   });
 

@@ -1,3 +1,4 @@
+import { metricsEnv } from "@dockflow/metrics";
 import { describeIssues } from "@dockflow/protocol";
 import { z } from "zod";
 
@@ -53,6 +54,7 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-zA-Z0-9_.-]*$/)
       .default("dockflow-"),
+    ...metricsEnv,
     LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),

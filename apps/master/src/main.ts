@@ -1,8 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import {
+  createRegistry,
+  type MetricsServer,
+  metricsListenOptions,
+  startMetricsServer,
+} from "@dockflow/metrics";
 import { serve } from "@hono/node-server";
 import type { Kysely } from "kysely";
 import type pino from "pino";
+import type { Registry } from "prom-client";
 import { createGuards } from "./auth/guards.ts";
 import { AgentKeyCache } from "./auth/key-cache.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
@@ -16,6 +23,7 @@ import { createApp } from "./http/app.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import type { MasterApp } from "./http/types.ts";
 import { createLogger } from "./logger.ts";
+import { createMasterMetrics, registerMasterGauges } from "./metrics.ts";
 import { CommandQueue } from "./queue/command-queue.ts";
 import { AgentService } from "./services/agents.ts";
 import { EventService } from "./services/events.ts";
@@ -40,6 +48,8 @@ export interface Master extends ApiDeps {
   app: MasterApp;
   logger: pino.Logger;
   sweeper: Sweeper;
+  /** The Prometheus metrics of this master (served by `runMaster` on METRICS_HOST:METRICS_PORT). */
+  registry: Registry;
   /** Runs background loops (startup reconcile, sweep, periodic reconcile). */
   startBackground(): void;
   /** Stops loops, ends long polls and closes the database (not the HTTP server). */
@@ -126,8 +136,12 @@ export async function createMaster(
   const keysChanged = () => keyCache.invalidate();
   notifier.onKeysChanged(keysChanged);
 
+  const registry = createRegistry();
+  const metrics = createMasterMetrics(registry);
+  registerMasterGauges(registry, db);
   const gateway = await cloudflareGateway(config, overrides, logger);
   const queue = new CommandQueue({
+    metrics,
     db,
     notifier,
     clock,
@@ -140,6 +154,7 @@ export async function createMaster(
     clock,
     logger: logger.child({ component: "reconciler" }),
     tunnelNamePrefix: config.TUNNEL_NAME_PREFIX,
+    metrics,
   });
   const agents = new AgentService({
     db,
@@ -156,6 +171,7 @@ export async function createMaster(
     queue,
     labelPrefix: config.LABEL_PREFIX,
     gracePeriodMs: config.GRACE_PERIOD_SECONDS * 1000,
+    metrics,
     onRulesChanged: () => reconciler.schedule(),
   });
   const sweeper = new Sweeper({
@@ -193,6 +209,7 @@ export async function createMaster(
     app,
     logger,
     sweeper,
+    registry,
     startBackground() {
       reconciler.start(config.RECONCILE_INTERVAL_SECONDS * 1000);
       sweeper.start(config.SWEEP_INTERVAL_SECONDS * 1000);
@@ -209,6 +226,8 @@ export async function createMaster(
 
 export interface RunningMaster {
   url: string;
+  /** `GET` this for the Prometheus metrics; undefined without METRICS_PORT. */
+  metricsUrl: string | undefined;
   master: Master;
   close(): Promise<void>;
 }
@@ -221,22 +240,26 @@ export async function runMaster(
   const master = await createMaster(config, overrides);
   master.startBackground();
   const server = serve({ fetch: master.app.fetch, port: config.PORT, hostname: config.HOST });
+  let metricsServer: MetricsServer;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
+    metricsServer = await startMetricsServer(master.registry, metricsListenOptions(config));
   } catch (error) {
+    server.close();
     await master.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host}:${port}`;
-  master.logger.info({ url }, "master listening");
+  master.logger.info({ url, metrics: metricsServer.url }, "master listening");
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl: metricsServer.url,
     master,
     close() {
       closing ??= (async () => {
@@ -245,6 +268,7 @@ export async function runMaster(
           server.close(() => resolve());
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        await metricsServer.close();
         await master.close();
       })();
       return closing;

@@ -2,22 +2,21 @@ import { z } from "zod";
 
 /**
  * The environment variables that decide who may read an app's `/metrics`, to spread into the
- * app's own configuration schema. The metrics listener is separate from the app's API and binds
- * loopback by default, so nothing is exposed beyond the host unless the operator says so.
+ * app's own configuration schema. Metrics have their own listener, apart from the app's API: off
+ * unless METRICS_PORT is set, and bound to loopback unless METRICS_HOST says otherwise, so by
+ * default nothing is exposed beyond the host.
  */
-export function metricsEnv(defaultPort: number) {
-  return {
-    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
-    /** 0 picks a free port (tests). */
-    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
-    /** When set, a scrape must send `Authorization: Bearer <token>`. */
-    METRICS_TOKEN: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()))
-      .pipe(z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional()),
-  };
-}
+export const metricsEnv = {
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Unset: no metrics listener. 0 picks a free port (tests). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** When set, a scrape must send `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()))
+    .pipe(z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional()),
+};
 
 export interface MetricsListenOptions {
   host: string;
@@ -25,11 +24,12 @@ export interface MetricsListenOptions {
   token: string | undefined;
 }
 
-/** The listener options from a config parsed with {@link metricsEnv}'s fields. */
+/** The listener options from a config parsed with {@link metricsEnv}; undefined: no listener. */
 export function metricsListenOptions(config: {
   METRICS_HOST: string;
-  METRICS_PORT: number;
+  METRICS_PORT?: number | undefined;
   METRICS_TOKEN?: string | undefined;
-}): MetricsListenOptions {
+}): MetricsListenOptions | undefined {
+  if (config.METRICS_PORT === undefined) return undefined;
   return { host: config.METRICS_HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN };
 }

@@ -5,7 +5,8 @@ import type { Registry } from "prom-client";
 import type { MetricsListenOptions } from "./config.ts";
 
 export interface MetricsServer {
-  url: string;
+  /** The scrape URL; undefined when no listener was configured. */
+  url: string | undefined;
   close(): Promise<void>;
 }
 
@@ -17,13 +18,15 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 }
 
 /**
- * `GET /metrics` (Prometheus text format) on its own listener. With a token, a scrape without
- * the matching bearer gets 401; any other path or method gets 404.
+ * `GET /metrics` (Prometheus text format) on its own listener (none when `listen` is undefined).
+ * With a token, a scrape without the matching bearer gets 401; any other path or method gets 404.
  */
 export async function startMetricsServer(
-  options: MetricsListenOptions & { registry: Registry },
+  registry: Registry,
+  listen: MetricsListenOptions | undefined,
 ): Promise<MetricsServer> {
-  const { registry, token } = options;
+  if (!listen) return { url: undefined, close: async () => undefined };
+  const { token } = listen;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" || path !== "/metrics") {
@@ -44,7 +47,7 @@ export async function startMetricsServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(listen.port, listen.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -5,6 +5,7 @@ import {
   bearerMatches,
   createRegistry,
   metricsEnv,
+  metricsListenOptions,
   parseExposition,
   sampleValue,
   startMetricsServer,
@@ -44,9 +45,14 @@ describe("bearerMatches", () => {
 });
 
 describe("metricsEnv", () => {
-  const schema = z.object(metricsEnv(9100));
-  it("binds loopback by default, without a token", () => {
-    expect(schema.parse({})).toEqual({ METRICS_HOST: "127.0.0.1", METRICS_PORT: 9100 });
+  const schema = z.object(metricsEnv);
+  it("has no listener by default, and binds loopback without a token when given a port", () => {
+    expect(metricsListenOptions(schema.parse({}))).toBeUndefined();
+    expect(metricsListenOptions(schema.parse({ METRICS_PORT: "9470" }))).toEqual({
+      host: "127.0.0.1",
+      port: 9470,
+      token: undefined,
+    });
   });
   it("refuses a short token and names the variable", () => {
     const result = schema.safeParse({ METRICS_TOKEN: "short" });
@@ -61,17 +67,18 @@ describe("startMetricsServer", () => {
     const counter = new Counter({ name: "t_things_total", help: "h", registers: [registry] });
     counter.inc(2);
     const token = "a-metrics-token-of-length";
-    const server = await startMetricsServer({ registry, host: "127.0.0.1", port: 0, token });
+    const server = await startMetricsServer(registry, { host: "127.0.0.1", port: 0, token });
+    const url = server.url ?? "";
     try {
-      expect((await fetch(server.url)).status).toBe(401);
-      const wrong = await fetch(server.url, { headers: { authorization: "Bearer nope" } });
+      expect((await fetch(url)).status).toBe(401);
+      const wrong = await fetch(url, { headers: { authorization: "Bearer nope" } });
       expect(wrong.status).toBe(401);
-      const ok = await fetch(server.url, { headers: { authorization: `Bearer ${token}` } });
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       const samples = parseExposition(await ok.text());
       expect(sampleValue(samples, "t_things_total")).toBe(2);
       expect(sampleValue(samples, "process_cpu_user_seconds_total")).toBeGreaterThanOrEqual(0);
-      const other = await fetch(server.url.replace("/metrics", "/other"), {
+      const other = await fetch(url.replace("/metrics", "/other"), {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(other.status).toBe(404);

@@ -118,7 +118,6 @@ describe("master and agent end to end: kills, outage, secrets", () => {
       AGENT_DISPLAY_NAME: `rel e2e ${id}`,
       HEALTH_HOST: "127.0.0.1",
       HEALTH_PORT: "0",
-      METRICS_PORT: "0",
       LOG_LEVEL: "trace",
       ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     };

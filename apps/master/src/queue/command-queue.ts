@@ -5,12 +5,14 @@ import type { DatabaseNotifier } from "../db/notifier.ts";
 import * as commands from "../db/repositories/commands.ts";
 import type { Executor } from "../db/repositories/executor.ts";
 import type { CommandRow, Database } from "../db/schema.ts";
+import type { MasterMetrics } from "../metrics.ts";
 
 export interface CommandQueueOptions {
   db: Kysely<Database>;
   notifier: DatabaseNotifier;
   clock: () => Date;
   visibilityTimeoutMs: number;
+  metrics: MasterMetrics;
   /** Most commands handed out by one poll. */
   batchSize?: number;
   /** How often a waiting poll re-checks by itself while the notifier is down. */
@@ -39,6 +41,7 @@ export class CommandQueue {
     }));
     await commands.insertCommands(tx, rows);
     await this.options.notifier.notifyInTransaction(tx, [agentId]);
+    for (const row of rows) this.options.metrics.commandsQueued.inc({ action: row.action });
     return rows.map((r) => r.id);
   }
 
@@ -64,6 +67,12 @@ export class CommandQueue {
       this.options.visibilityTimeoutMs,
       this.options.batchSize ?? 100,
     );
+    const { commandsDelivered, commandsRedelivered } = this.options.metrics;
+    for (const row of rows) {
+      (row.delivery_count > 1 ? commandsRedelivered : commandsDelivered).inc({
+        action: row.action,
+      });
+    }
     return rows.map(toCommand);
   }
 
@@ -150,6 +159,7 @@ export class CommandQueue {
       error: ack.error ?? null,
       at: this.options.clock(),
     });
+    this.options.metrics.commandsAcknowledged.inc({ success: String(ack.success) });
     return "acknowledged";
   }
 

@@ -11,6 +11,7 @@ import {
 } from "../db/repositories/event-log.ts";
 import type { Database } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
+import type { MasterMetrics } from "../metrics.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
 import {
   applyContainerStart,
@@ -26,6 +27,7 @@ export interface EventServiceOptions {
   queue: CommandQueue;
   labelPrefix: string;
   gracePeriodMs: number;
+  metrics: MasterMetrics;
   /** Desired state changed: the reconciler has work. */
   onRulesChanged: () => void;
 }
@@ -48,6 +50,12 @@ export class EventService {
   }
 
   async ingest(agentId: string, event: AgentEvent): Promise<z.infer<typeof EventAccepted>> {
+    const accepted = await this.record(agentId, event);
+    this.options.metrics.eventsIngested.inc({ type: event.type });
+    return accepted;
+  }
+
+  private async record(agentId: string, event: AgentEvent): Promise<z.infer<typeof EventAccepted>> {
     const { db, clock } = this.options;
     const at = clock();
     if (event.type === "heartbeat") return this.heartbeat(agentId, at);
