@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
+source scripts/lib/cluster.sh
 trap stop_started EXIT
 
 ensure_node
@@ -17,11 +18,13 @@ ensure_postgres
 build_images
 # The swarm engine only runs connectors and labelled services in the agent's Swarm tests.
 DOCKER_HOST=$TEST_SWARM_DOCKER_HOST build_images cloudflared-standin
+# Three engines joined into one Swarm, for the cluster tests (packages/cluster-tests).
+ensure_cluster
 
 log "typecheck and lint"
 pnpm -s typecheck
 pnpm -s lint
-log "tests on Node.js $(node --version) (engine: ${DOCKER_HOST:-default socket}, swarm engine: $TEST_SWARM_DOCKER_HOST, database: $TEST_DATABASE_URL)"
+log "tests on Node.js $(node --version) (engine: ${DOCKER_HOST:-default socket}, swarm engine: $TEST_SWARM_DOCKER_HOST, cluster: $TEST_CLUSTER_NODES, database: $TEST_DATABASE_URL)"
 pnpm -s vitest run "$@"
 
 # The older supported Node: the tests that need no Docker engine (the protocol, the Cloudflare

@@ -3,12 +3,15 @@
 // master lists that id unrevoked, nothing happens; otherwise (first start, revoked key, wiped
 // database) a new key is issued through POST /api/v2/keys with the admin token. A key file without
 // an id was put there by hand and is left alone.
-// Env: MASTER_URL, MASTER_ADMIN_TOKEN, AGENT_API_KEY_FILE, AGENT_KEY_NAME (default compose-agent).
+// Env: MASTER_URL, MASTER_ADMIN_TOKEN (or MASTER_ADMIN_TOKEN_FILE, a mounted secret),
+// AGENT_API_KEY_FILE, AGENT_KEY_NAME (default compose-agent).
 // Never prints the key or the token.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-const { MASTER_URL, MASTER_ADMIN_TOKEN, AGENT_API_KEY_FILE } = process.env;
+const { MASTER_URL, AGENT_API_KEY_FILE, MASTER_ADMIN_TOKEN_FILE } = process.env;
+const MASTER_ADMIN_TOKEN =
+  process.env.MASTER_ADMIN_TOKEN || (MASTER_ADMIN_TOKEN_FILE ? read(MASTER_ADMIN_TOKEN_FILE) : "");
 const name = process.env.AGENT_KEY_NAME || "compose-agent";
 for (const [key, value] of Object.entries({ MASTER_URL, MASTER_ADMIN_TOKEN, AGENT_API_KEY_FILE })) {
   if (!value) {

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Initialises $PGDATA on first start (like the official image: POSTGRES_USER, POSTGRES_PASSWORD,
-# POSTGRES_DB), then runs the command (default: postgres in the foreground).
+# Initialises $PGDATA on first start (like the official image: POSTGRES_USER, POSTGRES_PASSWORD or
+# POSTGRES_PASSWORD_FILE, POSTGRES_DB), then runs the command (default: postgres in the foreground).
 set -eu
 : "${POSTGRES_USER:=postgres}"
 : "${POSTGRES_DB:=$POSTGRES_USER}"
+# POSTGRES_PASSWORD_FILE (a Swarm or compose secret), as the official image reads it.
+if [ -z "${POSTGRES_PASSWORD:-}" ] && [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -z "${POSTGRES_PASSWORD:-}" ]; then
     echo "postgres-local: POSTGRES_PASSWORD is required to initialise $PGDATA" >&2

@@ -150,6 +150,7 @@ stop_started() {
         local ns=${item#netns:} pidfile="$STATE_DIR/swarm/dockerd.pid"
         [ -f "$pidfile" ] && { wait_for 30 sh -c "! kill -0 $(cat "$pidfile") 2>/dev/null" || true; }
         ip netns del "$ns" 2>/dev/null && log "removed network namespace $ns" ;;
+      cluster) cluster_down ;;
       pg:*)
         local rest=${item#pg:} data bin
         data=${rest%%:*}; bin=${rest#*:}

@@ -84,7 +84,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   };
   const manager: DockerManager =
     mode.mode === "swarm" && mode.nodeId
-      ? new SwarmDockerManager(docker, mode.nodeId, managerOptions)
+      ? new SwarmDockerManager({
+          ...managerOptions,
+          docker,
+          nodeId: mode.nodeId,
+          role: mode.nodeRole ?? "manager",
+          log: log.child({ part: "swarm" }),
+        })
       : new StandaloneDockerManager(docker, managerOptions);
 
   const registry = createRegistry();

@@ -218,7 +218,7 @@ export class ConnectorManager {
         info &&
         !info.running &&
         info.status !== "restarting" &&
-        this.manager.mode === "standalone"
+        this.manager.connectorKind === "container"
       ) {
         this.log.info({ reason, status: info.status }, "starting the stopped connector");
         await this.manager.startConnector(spec.name);

@@ -9,13 +9,16 @@ import { ConnectionPool } from "./connections.ts";
 import { CrashRecovery } from "./crash-recovery.ts";
 import { DockerAdapter, dockerClient } from "./docker.ts";
 import { EventWatcher } from "./event-watcher.ts";
+import { DockerExec } from "./exec/docker-exec.ts";
+import { ExecOperations } from "./exec/operations.ts";
+import { ExecSessions } from "./exec/sessions.ts";
 import { healthHandler } from "./health.ts";
 import { DockerLogSource } from "./logs/docker-logs.ts";
 import { LogHub } from "./logs/log-hub.ts";
 import { LogService } from "./logs/log-service.ts";
 import { Monitor } from "./monitor.ts";
 import { PathGuard } from "./path-guard.ts";
-import { FlowService } from "./service.ts";
+import { FlowService, type Operations } from "./service.ts";
 import { StatsStreams } from "./stats.ts";
 import { StatusStore } from "./status-store.ts";
 
@@ -135,6 +138,39 @@ export async function startFlowManager(
     log.child({ component: "service" }),
     new LogService({ source: logSource, hub: logHub }),
   );
+  const execSessions = new ExecSessions({
+    limits: config.exec,
+    docker: new DockerExec({ adapter: docker }),
+    clients,
+    activity,
+    log: log.child({ component: "exec" }),
+  });
+  const exec = new ExecOperations({
+    enabled: config.exec.enabled,
+    sessions: execSessions,
+    store,
+    clients,
+  });
+  clients.onRemove((clientId) => execSessions.endClient(clientId));
+  const handlers: Operations = {
+    create_container: service.create_container,
+    start_container: service.start_container,
+    stop_container: service.stop_container,
+    restart_container: service.restart_container,
+    update_container: service.update_container,
+    delete_container: service.delete_container,
+    send_message: service.send_message,
+    get_container_status: service.get_container_status,
+    list_containers: service.list_containers,
+    get_activity_log: service.get_activity_log,
+    get_container_logs: service.get_container_logs,
+    subscribe_logs: service.subscribe_logs,
+    unsubscribe_logs: service.unsubscribe_logs,
+    exec_start: exec.exec_start,
+    exec_input: exec.exec_input,
+    exec_resize: exec.exec_resize,
+    exec_close: exec.exec_close,
+  };
 
   const http = createServer(
     healthHandler({
@@ -146,7 +182,7 @@ export async function startFlowManager(
   );
   const io = attachBridge(
     http,
-    service,
+    handlers,
     clients,
     activity,
     {
@@ -192,6 +228,7 @@ export async function startFlowManager(
       closing ??= (async () => {
         watcher.stop();
         await new Promise<void>((resolve) => io.close(() => resolve()));
+        await execSessions.close();
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
         stats.close();
         logHub.close();

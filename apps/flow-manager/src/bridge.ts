@@ -17,7 +17,7 @@ import type { ClientRegistry } from "./clients.ts";
 import { errorBody, FlowError } from "./errors.ts";
 import { handshakeGuard } from "./handshake-guard.ts";
 import type { OriginPolicy } from "./origin-guard.ts";
-import type { FlowService, RequestContext } from "./service.ts";
+import type { Operations, RequestContext } from "./service.ts";
 
 export interface BridgeOptions {
   token: string | undefined;
@@ -35,7 +35,7 @@ type AnyAck = (response: unknown) => void;
  */
 export function attachBridge(
   http: HttpServer,
-  service: FlowService,
+  handlers: Operations,
   clients: ClientRegistry,
   activity: ActivityLog,
   options: BridgeOptions,
@@ -97,7 +97,7 @@ export function attachBridge(
     try {
       const parsed = validate(op, raw === undefined ? {} : raw, options.maxPayloadBytes);
       // biome-ignore lint/suspicious/noExplicitAny: each op's handler takes its own parsed type
-      const handler = service[op] as (req: any, ctx: RequestContext) => Promise<object>;
+      const handler = handlers[op] as (req: any, ctx: RequestContext) => Promise<object>;
       const result = await handler(parsed, ctx);
       const payload = { ...(requestId ? { request_id: requestId } : {}), ...result };
       // biome-ignore lint/suspicious/noExplicitAny: the reply event matches the op by construction

@@ -4,8 +4,11 @@ import type { ServerEventName, ServerPayloadOf } from "@dockflow/protocol";
 export interface ClientSocket {
   id: string;
   emit(event: string, payload: unknown): unknown;
-  /** Engine.IO's connection; its transport is writable once it has sent all it was given. */
-  conn?: { transport: { writable: boolean } };
+  /**
+   * Engine.IO's connection: its transport is writable once it has sent all it was given, and it
+   * emits "drain" once its outgoing buffer went to the transport.
+   */
+  conn?: { transport: { writable: boolean }; once(event: "drain", listener: () => void): unknown };
 }
 
 interface Client {
@@ -49,6 +52,26 @@ export class ClientRegistry {
     // Engine.IO flushes its buffer the moment the transport turns writable, so this also means
     // nothing is waiting in its buffer.
     return conn.transport.writable;
+  }
+
+  has(clientId: string): boolean {
+    return this.clients.has(clientId);
+  }
+
+  /**
+   * How many packets wait in a client's outgoing buffer because its connection cannot take them yet
+   * (a slow client). Engine.IO keeps that buffer in a field its typings do not show.
+   */
+  backlogOf(clientId: string): number {
+    const conn = this.clients.get(clientId)?.socket.conn as { writeBuffer?: unknown } | undefined;
+    return Array.isArray(conn?.writeBuffer) ? conn.writeBuffer.length : 0;
+  }
+
+  /** Calls `fn` once the client's outgoing buffer has been handed on (at once if it is gone). */
+  onceDrained(clientId: string, fn: () => void): void {
+    const conn = this.clients.get(clientId)?.socket.conn;
+    if (conn) conn.once("drain", fn);
+    else fn();
   }
 
   get count(): number {

@@ -95,6 +95,9 @@ const Env = z.object({
   FLOW_CORS_ORIGINS: OriginList.default([]),
   FLOW_CONTAINER_INIT: Flag("true"),
   FLOW_LOG_CLIENT_BUFFER_BYTES: Int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
+  FLOW_EXEC_ENABLED: Flag("false"),
+  FLOW_EXEC_MAX_PER_CLIENT: Int(1, 1000).default(4),
+  FLOW_EXEC_MAX_SESSIONS: Int(1, 10_000).default(32),
   DOCKER_HOST: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
@@ -163,6 +166,11 @@ export const Config = Env.transform((env, ctx) => {
     originPolicy: { loopbackOnly: isLoopback(env.HOST), allowedOrigins: env.FLOW_CORS_ORIGINS },
     containerInit: env.FLOW_CONTAINER_INIT,
     logClientBufferBytes: env.FLOW_LOG_CLIENT_BUFFER_BYTES,
+    exec: {
+      enabled: env.FLOW_EXEC_ENABLED,
+      maxSessionsPerClient: env.FLOW_EXEC_MAX_PER_CLIENT,
+      maxSessions: env.FLOW_EXEC_MAX_SESSIONS,
+    },
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };

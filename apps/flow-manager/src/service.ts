@@ -3,6 +3,7 @@ import { chmod, mkdir, rm } from "node:fs/promises";
 import { dirname, join, posix, resolve } from "node:path";
 import {
   type ContainerEnvelope,
+  type ExecOperation,
   FLOW_CODE_DIR_IN_CONTAINER,
   FLOW_SOCKET_DIR_IN_CONTAINER,
   type Operation,
@@ -61,8 +62,8 @@ function reservedTarget(path: string): string | null {
 /** How long `flow.reload` may take before the manager restarts the container instead. */
 const RELOAD_TIMEOUT_MS = 15_000;
 
-/** The operations, in Docker and container-socket terms (logs: logs/log-service.ts). */
-export class FlowService implements Operations {
+/** The container and log operations, in Docker and container-socket terms (exec: exec/). */
+export class FlowService implements Omit<Operations, ExecOperation> {
   private messageCounter = 0;
   private readonly messagePrefix = randomBytes(4).toString("hex");
 

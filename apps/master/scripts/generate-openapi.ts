@@ -18,10 +18,17 @@ const deps = {
     authFailures: unused,
     registrations: unused,
     trustProxy: false,
+    sessions: undefined as never,
   }),
+  console: { flow_manager_url: null },
   longPollMaxSeconds: 60,
 } as ApiDeps;
-const app = createApp(deps, pino({ level: "silent" }), 1024);
+const app = createApp({
+  deps,
+  logger: pino({ level: "silent" }),
+  bodyLimitBytes: 1024,
+  consoleDir: undefined,
+});
 const response = await app.request("/api/v2/openapi.json");
 if (response.status !== 200) throw new Error(`openapi.json: ${response.status}`);
 const document = await response.json();

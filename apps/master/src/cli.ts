@@ -1,4 +1,4 @@
-import { KeyIssued, KeyList, KeyView } from "@dockflow/protocol";
+import { KeyIssued, KeyPage, KeyView } from "@dockflow/protocol";
 import { z } from "zod";
 
 /**
@@ -49,17 +49,22 @@ export async function runCli(
       return 0;
     }
     if (group === "keys" && command === "list") {
-      const { keys } = KeyList.parse(await call("GET", "/keys"));
-      for (const k of keys) {
-        out(
-          [
-            k.id,
-            k.name,
-            k.agent_id ?? "-",
-            k.revoked_at ? `revoked ${k.revoked_at}` : "active",
-          ].join("\t"),
-        );
-      }
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+        const page = KeyPage.parse(await call("GET", `/keys${query}`));
+        for (const k of page.keys) {
+          out(
+            [
+              k.id,
+              k.name,
+              k.agent_id ?? "-",
+              k.revoked_at ? `revoked ${k.revoked_at}` : "active",
+            ].join("\t"),
+          );
+        }
+        cursor = page.next_cursor;
+      } while (cursor !== null);
       return 0;
     }
     if (group === "keys" && command === "revoke" && arg) {

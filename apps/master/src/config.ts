@@ -1,6 +1,7 @@
 import { metricsEnv } from "@dockflow/metrics";
 import { describeIssues } from "@dockflow/protocol";
 import { z } from "zod";
+import { SecretFileError, withSecretFiles } from "./secret-files.ts";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const flag = z
@@ -50,6 +51,33 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-z0-9_.-]+\.$/, "LABEL_PREFIX must end with a dot, e.g. dockflare.")
       .default("dockflare."),
+    /** How long a console session lasts, in seconds (default 12 h). */
+    MASTER_SESSION_TTL: seconds(12 * 3600),
+    /** The console's static build; absent: apps/console/dist (repository) or ./console (image), if there. */
+    MASTER_CONSOLE_DIR: optionalString,
+    /** Where browsers reach the flow manager (`GET /console/config`, the CSP's connect-src). */
+    MASTER_CONSOLE_FLOW_MANAGER_URL: optionalString.pipe(
+      z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    ),
+    /** Bytes queued for a change-stream client that does not read before it is cut off. */
+    MASTER_STREAM_BUFFER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(4096)
+      .default(1024 * 1024),
+    MASTER_STREAM_PING_SECONDS: seconds(15),
+    /** How long changes stay available to stream clients resuming with Last-Event-ID. */
+    MASTER_CHANGE_RETENTION_SECONDS: seconds(24 * 3600),
+    /** How long a webhook delivery is retried before it is marked failed (default 24 h). */
+    WEBHOOK_RETRY_SECONDS: seconds(24 * 3600),
+    /** Delay before a failed delivery's second attempt; doubles after each failure. */
+    WEBHOOK_BACKOFF_SECONDS: seconds(10),
+    /** Longest delay between two attempts of a delivery. */
+    WEBHOOK_BACKOFF_MAX_SECONDS: seconds(600),
+    /** How long one attempt waits for the receiver's answer. */
+    WEBHOOK_TIMEOUT_SECONDS: seconds(10),
+    /** How often due deliveries are looked for (retries, deliveries queued by other masters). */
+    WEBHOOK_POLL_SECONDS: seconds(5),
     TUNNEL_NAME_PREFIX: z
       .string()
       .regex(/^[a-zA-Z0-9_.-]*$/)
@@ -71,9 +99,18 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {}
 
-/** Parses the environment; the error names the wrong variables but never echoes their values. */
+/**
+ * Parses the environment (secrets may come from `<NAME>_FILE`, see secret-files.ts); the error names the wrong variables but never echoes their values. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  let withFiles: Record<string, string | undefined>;
+  try {
+    withFiles = withSecretFiles(env);
+  } catch (error) {
+    if (error instanceof SecretFileError)
+      throw new ConfigError(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+  const parsed = ConfigSchema.safeParse(withFiles);
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
   return parsed.data;

@@ -20,6 +20,7 @@ import { migrate } from "./db/migrations.ts";
 import { createLocalNotifier, createPostgresNotifier } from "./db/notifier.ts";
 import type { Database } from "./db/schema.ts";
 import { createApp } from "./http/app.ts";
+import { defaultConsoleDir } from "./http/console-site.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import type { MasterApp } from "./http/types.ts";
 import { createLogger } from "./logger.ts";
@@ -29,8 +30,13 @@ import { AgentService } from "./services/agents.ts";
 import { EventService } from "./services/events.ts";
 import { KeyService } from "./services/keys.ts";
 import { Reconciler } from "./services/reconciler.ts";
+import { SessionService } from "./services/sessions.ts";
 import { StateService } from "./services/state.ts";
 import { Sweeper } from "./services/sweeper.ts";
+import { ChangeHub } from "./stream/change-hub.ts";
+import { Deliverer } from "./webhooks/deliverer.ts";
+import { NotificationSource } from "./webhooks/notification-source.ts";
+import { WebhookService } from "./webhooks/service.ts";
 
 export interface MasterOverrides {
   /** Time source for heartbeats, grace periods, visibility timeouts and rate limits. */
@@ -50,6 +56,10 @@ export interface Master extends ApiDeps {
   sweeper: Sweeper;
   /** The Prometheus metrics of this master (served by `runMaster` on METRICS_HOST:METRICS_PORT). */
   registry: Registry;
+  /** Sends queued webhook deliveries. */
+  deliverer: Deliverer;
+  /** Turns recorded changes into webhook deliveries. */
+  notifications: NotificationSource;
   /** Runs background loops (startup reconcile, sweep, periodic reconcile). */
   startBackground(): void;
   /** Stops loops, ends long polls and closes the database (not the HTTP server). */
@@ -125,7 +135,39 @@ export async function createMaster(
   const notifier =
     handle.kind === "postgres" && config.DATABASE_URL
       ? createPostgresNotifier(config.DATABASE_URL, logger.child({ component: "notifier" }))
-      : createLocalNotifier();
+      : createLocalNotifier(handle.pglite);
+  const registry = createRegistry();
+  const metrics = createMasterMetrics(registry);
+  const stream = new ChangeHub({
+    db,
+    logger: logger.child({ component: "stream" }),
+    maxBufferedBytes: config.MASTER_STREAM_BUFFER_BYTES,
+    pingIntervalMs: config.MASTER_STREAM_PING_SECONDS * 1000,
+  });
+  registerMasterGauges(registry, { db, streamClients: () => stream.size });
+  await stream.start();
+  const deliverer = new Deliverer({
+    db,
+    clock,
+    logger: logger.child({ component: "webhooks" }),
+    policy: {
+      baseDelayMs: config.WEBHOOK_BACKOFF_SECONDS * 1000,
+      maxDelayMs: config.WEBHOOK_BACKOFF_MAX_SECONDS * 1000,
+      windowMs: config.WEBHOOK_RETRY_SECONDS * 1000,
+    },
+    timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    pollIntervalMs: config.WEBHOOK_POLL_SECONDS * 1000,
+  });
+  const notifications = new NotificationSource({
+    db,
+    clock,
+    logger: logger.child({ component: "webhooks" }),
+    onQueued: () => deliverer.wake(),
+  });
+  notifier.onChanges(() => {
+    stream.notified();
+    notifications.changed();
+  });
   await notifier.start();
 
   const keyCache = new AgentKeyCache({
@@ -136,9 +178,6 @@ export async function createMaster(
   const keysChanged = () => keyCache.invalidate();
   notifier.onKeysChanged(keysChanged);
 
-  const registry = createRegistry();
-  const metrics = createMasterMetrics(registry);
-  registerMasterGauges(registry, db);
   const gateway = await cloudflareGateway(config, overrides, logger);
   const queue = new CommandQueue({
     metrics,
@@ -155,6 +194,12 @@ export async function createMaster(
     logger: logger.child({ component: "reconciler" }),
     tunnelNamePrefix: config.TUNNEL_NAME_PREFIX,
     metrics,
+  });
+  const sessions = new SessionService({
+    db,
+    clock,
+    adminToken: config.MASTER_ADMIN_TOKEN,
+    ttlMs: config.MASTER_SESSION_TTL * 1000,
   });
   const agents = new AgentService({
     db,
@@ -173,12 +218,16 @@ export async function createMaster(
     gracePeriodMs: config.GRACE_PERIOD_SECONDS * 1000,
     metrics,
     onRulesChanged: () => reconciler.schedule(),
+    views: (executor, rows) => agents.views(executor, rows),
   });
   const sweeper = new Sweeper({
     db,
     clock,
     logger,
     offlineAfterMs: config.AGENT_OFFLINE_AFTER_SECONDS * 1000,
+    changeRetentionMs: config.MASTER_CHANGE_RETENTION_SECONDS * 1000,
+    views: (executor, rows) => agents.views(executor, rows),
+    pruneSessions: () => sessions.prune(),
     onGraceExpired: () => reconciler.schedule(),
   });
   const now = () => clock().getTime();
@@ -189,6 +238,7 @@ export async function createMaster(
     authFailures: new RateLimiter(config.AUTH_FAILURE_LIMIT_PER_MINUTE, 60_000, now),
     registrations: new RateLimiter(config.REGISTER_RATE_LIMIT_PER_MINUTE, 60_000, now),
     trustProxy: config.TRUST_PROXY,
+    sessions,
   });
   const deps: ApiDeps = {
     guards,
@@ -198,9 +248,15 @@ export async function createMaster(
     queue,
     reconciler,
     state: new StateService(db),
+    sessions,
+    stream,
+    webhooks: new WebhookService({ db, clock, onQueued: () => deliverer.wake() }),
+    console: { flow_manager_url: config.MASTER_CONSOLE_FLOW_MANAGER_URL ?? null },
     longPollMaxSeconds: config.LONG_POLL_MAX_SECONDS,
   };
-  const app = createApp(deps, logger, config.BODY_LIMIT_BYTES);
+  const consoleDir = config.MASTER_CONSOLE_DIR ?? defaultConsoleDir(import.meta.url);
+  const app = createApp({ deps, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES, consoleDir });
+  logger.info({ console_dir: consoleDir ?? null }, "console build");
 
   return {
     ...deps,
@@ -210,12 +266,19 @@ export async function createMaster(
     logger,
     sweeper,
     registry,
+    deliverer,
+    notifications,
     startBackground() {
       reconciler.start(config.RECONCILE_INTERVAL_SECONDS * 1000);
       sweeper.start(config.SWEEP_INTERVAL_SECONDS * 1000);
+      deliverer.start();
+      notifications.changed();
     },
     async close() {
       queue.close();
+      stream.close();
+      await notifications.stop();
+      await deliverer.stop();
       await sweeper.stop();
       await reconciler.stop();
       await notifier.close();
@@ -264,6 +327,7 @@ export async function runMaster(
     close() {
       closing ??= (async () => {
         master.queue.close();
+        master.stream.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ("closeAllConnections" in server) server.closeAllConnections();

@@ -110,12 +110,27 @@ function setCounts(gauge: Gauge<"state">, rows: CountRow[], known: readonly stri
   for (const row of rows) gauge.inc({ state: stateLabel(row.state, known) }, Number(row.count));
 }
 
+export interface MasterGaugeSources {
+  db: Kysely<Database>;
+  /** Clients connected to the change stream now. */
+  streamClients(): number;
+}
+
 /**
  * Gauges read from the database on each scrape, one grouped count each: every master of a
  * cluster shows the same numbers.
  */
-export function registerMasterGauges(registry: Registry, db: Kysely<Database>): void {
+export function registerMasterGauges(registry: Registry, sources: MasterGaugeSources): void {
+  const { db } = sources;
   const registers = [registry];
+  new Gauge({
+    name: "dockflow_master_stream_clients",
+    help: "Operators' live-stream (SSE, GET /api/v2/stream) clients connected to this master",
+    registers,
+    collect() {
+      this.set(sources.streamClients());
+    },
+  });
   new Gauge({
     name: "dockflow_master_agents",
     help: "Agents by state (online, offline)",

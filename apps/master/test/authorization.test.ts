@@ -1,13 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestMaster, type TestMaster } from "../src/testing/harness.ts";
 
-type Who = "none" | "wrong" | "revoked" | "other-agent" | "own-agent" | "admin";
+type Who =
+  | "none"
+  | "wrong"
+  | "revoked"
+  | "other-agent"
+  | "own-agent"
+  | "admin"
+  | "session"
+  | "session-without-csrf";
 
 describe("authorization matrix", () => {
   let t: TestMaster;
   let own: { agentId: string; key: string };
   let other: { agentId: string; key: string };
   let revokedKey: string;
+  let session: { cookie: string; csrf: string };
   beforeAll(async () => {
     t = await startTestMaster({
       database: "postgres",
@@ -18,6 +27,12 @@ describe("authorization matrix", () => {
     const revoked = await t.master.keys.issue("revoked");
     await t.master.keys.revoke(revoked.id);
     revokedKey = revoked.key;
+    const signIn = await t.api("/session", {
+      method: "POST",
+      json: { token: "test-admin-token-0123456789abcdef" },
+    });
+    const { csrf_token } = (await signIn.json()) as { csrf_token: string };
+    session = { cookie: signIn.headers.get("set-cookie")?.split(";")[0] ?? "", csrf: csrf_token };
   });
   afterAll(() => t?.close());
 
@@ -29,6 +44,8 @@ describe("authorization matrix", () => {
       "other-agent": other.key,
       "own-agent": own.key,
       admin: "test-admin-token-0123456789abcdef",
+      session: undefined,
+      "session-without-csrf": undefined,
     })[who];
 
   const agentRoutes = () => [
@@ -41,6 +58,8 @@ describe("authorization matrix", () => {
     { method: "GET", path: "/tunnels" },
     { method: "GET", path: "/rules" },
     { method: "GET", path: "/keys" },
+    { method: "GET", path: "/activity" },
+    { method: "GET", path: "/stream" },
     { method: "POST", path: "/keys", json: { name: "x" } },
     { method: "DELETE", path: "/keys/key_unknown" },
     { method: "POST", path: "/reconcile" },
@@ -49,8 +68,12 @@ describe("authorization matrix", () => {
 
   const call = (route: { method: string; path: string; json?: unknown }, who: Who) => {
     const key = token(who);
+    const headers: Record<string, string> = {};
+    if (who === "session" || who === "session-without-csrf") headers.cookie = session.cookie;
+    if (who === "session") headers["x-csrf-token"] = session.csrf;
     return t.api(route.path, {
       method: route.method,
+      headers,
       ...(key ? { token: key } : {}),
       ...(route.json ? { json: route.json } : {}),
     });
@@ -63,6 +86,8 @@ describe("authorization matrix", () => {
     "other-agent": 403,
     "own-agent": 200,
     admin: 401,
+    session: 401,
+    "session-without-csrf": 401,
   };
   const adminExpectations: Record<Who, number[]> = {
     none: [401],
@@ -71,6 +96,9 @@ describe("authorization matrix", () => {
     "other-agent": [403],
     "own-agent": [403],
     admin: [200, 201, 404],
+    session: [200, 201, 404],
+    // Reading is fine; changing state without the CSRF header is not.
+    "session-without-csrf": [],
   };
 
   it("agent routes: only the agent's own key", async () => {
@@ -92,11 +120,42 @@ describe("authorization matrix", () => {
       for (const who of Object.keys(adminExpectations) as Who[]) {
         const response = await call(route, who);
         await response.body?.cancel();
-        expect(adminExpectations[who], `${route.method} ${route.path} as ${who}`).toContain(
-          response.status,
-        );
+        const expected =
+          who === "session-without-csrf"
+            ? [route.method === "GET" ? 200 : 403]
+            : adminExpectations[who];
+        expect(expected, `${route.method} ${route.path} as ${who}`).toContain(response.status);
       }
     }
+  });
+
+  it("queueing commands: the admin token, a session with its CSRF token, or the agent's own key", async () => {
+    const route = {
+      method: "POST",
+      path: `/agents/${own.agentId}/commands`,
+      json: { commands: [{ action: "restart_tunnel", tunnel_id: "t" }] },
+    };
+    const statuses: Record<string, number> = {};
+    for (const who of [
+      "none",
+      "admin",
+      "session",
+      "session-without-csrf",
+      "own-agent",
+      "other-agent",
+    ] as Who[]) {
+      const response = await call(route, who);
+      await response.body?.cancel();
+      statuses[who] = response.status;
+    }
+    expect(statuses).toEqual({
+      none: 401,
+      admin: 201,
+      session: 201,
+      "session-without-csrf": 403,
+      "own-agent": 201,
+      "other-agent": 403,
+    });
   });
 
   it("failed authentications are rate limited per client address", async () => {

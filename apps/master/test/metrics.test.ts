@@ -122,6 +122,16 @@ describe("master /metrics, scraped from a running master on PostgreSQL", () => {
     expect(await value("dockflow_master_events_ingested_total", { type: "tunnel_status" })).toBe(1);
   });
 
+  it("counts live-stream clients while they are connected", async () => {
+    expect(await value("dockflow_master_stream_clients")).toBe(0);
+    const abort = new AbortController();
+    const stream = await t.admin("/stream", { signal: abort.signal });
+    expect(stream.status).toBe(200);
+    await waitFor(async () => (await value("dockflow_master_stream_clients")) === 1 || undefined);
+    abort.abort();
+    await waitFor(async () => (await value("dockflow_master_stream_clients")) === 0 || undefined);
+  });
+
   it("keeps label values bounded: no agent id, tunnel id, hostname or container name", async () => {
     const own = (await scrape()).filter((s) => s.name.startsWith("dockflow_master_"));
     expect(own.length).toBeGreaterThan(0);

@@ -35,17 +35,25 @@ describe.each(DATABASES)("storage (%s)", (choice) => {
         "dns_records",
         "commands",
         "event_log",
+        "sessions",
+        "changes",
       ]),
     );
   });
 
   it("the event log records an event_id once per agent", async () => {
     const entry = { agent_id: "a1", event_id: "e1", type: "x", payload: { n: 1 }, created_at: at };
-    expect(await appendEvent(handle.db, entry)).toBe(true);
-    expect(await appendEvent(handle.db, entry)).toBe(false);
-    expect(await appendEvent(handle.db, { ...entry, agent_id: "a2" })).toBe(true);
-    expect(await appendEvent(handle.db, { ...entry, event_id: null })).toBe(true);
-    expect(await appendEvent(handle.db, { ...entry, event_id: null })).toBe(true);
+    const first = await appendEvent(handle.db, entry);
+    expect(first).toMatch(/^\d+$/);
+    expect(await appendEvent(handle.db, entry)).toBeUndefined();
+    const ids = [
+      await appendEvent(handle.db, { ...entry, agent_id: "a2" }),
+      await appendEvent(handle.db, { ...entry, event_id: null }),
+      await appendEvent(handle.db, { ...entry, event_id: null }),
+    ];
+    // Each entry gets its own, growing id.
+    const numbers = [first, ...ids].map(Number);
+    expect(numbers.every((n, i) => i === 0 || n > (numbers[i - 1] ?? 0))).toBe(true);
     const events = await listEvents(handle.db, { agentId: "a1" });
     expect(events.map((e) => [e.event_id, e.payload])).toEqual([
       ["e1", { n: 1 }],

@@ -1,7 +1,9 @@
+import { waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listEvents } from "../src/db/repositories/event-log.ts";
 import { json } from "../src/testing/expect.ts";
-import { startTestMaster, type TestMaster } from "../src/testing/harness.ts";
+import { ADMIN_TOKEN, startTestMaster, type TestMaster } from "../src/testing/harness.ts";
+import { openStream } from "../src/testing/sse.ts";
 
 describe("offline sweep", () => {
   let t: TestMaster;
@@ -34,5 +36,55 @@ describe("offline sweep", () => {
       .map((e) => e.type)
       .filter((type) => type === "agent_offline" || type === "agent_online");
     expect(transitions).toEqual(["agent_offline", "agent_online"]);
+  });
+
+  it("puts each transition on the change stream, with the agent's view", async () => {
+    const agent = await t.registerAgent({ node_info: { node_id: "sweep-stream" } });
+    const stream = await openStream(t.url, { token: ADMIN_TOKEN });
+    try {
+      await waitFor(() => t.master.stream.size === 1);
+      t.clock.advanceSeconds(91);
+      await t.master.sweeper.sweep();
+      const heartbeat = { type: "heartbeat" };
+      for (let i = 0; i < 2; i++) {
+        await t.api(`/agents/${agent.agentId}/events`, {
+          method: "POST",
+          token: agent.key,
+          json: heartbeat,
+        });
+      }
+      await waitFor(() => stream.changes().filter((c) => c.kind === "agent").length >= 2);
+      const transitions = stream
+        .changes()
+        .flatMap((c) =>
+          c.kind === "agent" && c.action !== "removed" && c.agent.agent_id === agent.agentId
+            ? [`${c.action} ${c.agent.status}`]
+            : [],
+        );
+      // The second heartbeat changes nothing: no change recorded for it.
+      expect(transitions).toEqual(["offline offline", "online online"]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("prunes changes older than the retention, and ended sessions", async () => {
+    const before = await t.master.db.selectFrom("changes").select("id").execute();
+    expect(before.length).toBeGreaterThan(0);
+    await t.api("/session", { method: "POST", json: { token: ADMIN_TOKEN } });
+    // 24 h of retention (default) and 12 h sessions plus the day kept after they end.
+    t.clock.advanceSeconds(36 * 3600 + 1);
+    await t.master.sweeper.sweep();
+    // What is left is what this sweep recorded (the agents it marked offline), nothing older.
+    const left = await t.master.db.selectFrom("changes").select(["id", "body"]).execute();
+    expect(left.map((r) => `${r.body.kind}:${r.body.action}`)).toEqual(["agent:offline"]);
+    expect(await t.master.db.selectFrom("sessions").select("id_hash").execute()).toEqual([]);
+    const mark = await t.master.db
+      .selectFrom("changes_pruned")
+      .select("through")
+      .executeTakeFirst();
+    let newest = 0n;
+    for (const row of before) if (BigInt(row.id) > newest) newest = BigInt(row.id);
+    expect(BigInt(mark?.through ?? 0) >= newest).toBe(true);
   });
 });

@@ -2,7 +2,13 @@ import { createCloudflareSandbox } from "@dockflow/cloudflare-sandbox";
 import { createTestDatabase, type TestDatabase, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json } from "../src/testing/expect.ts";
-import { startTestMaster, TestClock, type TestMaster } from "../src/testing/harness.ts";
+import {
+  ADMIN_TOKEN,
+  startTestMaster,
+  TestClock,
+  type TestMaster,
+} from "../src/testing/harness.ts";
+import { openStream } from "../src/testing/sse.ts";
 
 type Commands = { commands: { id: string }[] };
 
@@ -39,6 +45,34 @@ describe("two masters on one PostgreSQL database", () => {
     );
     const delivered = await json<Commands>(await pending);
     expect(delivered.commands.map((c) => c.id)).toEqual(queued.commands.map((c) => c.id));
+  });
+
+  it("every master streams every change, whichever master made it (LISTEN/NOTIFY)", async () => {
+    const [onA, onB] = await Promise.all([
+      openStream(a.url, { token: ADMIN_TOKEN }),
+      openStream(b.url, { token: ADMIN_TOKEN }),
+    ]);
+    try {
+      await waitFor(() => a.master.stream.size === 1 && b.master.stream.size === 1);
+      // Interleaved writes through both masters, some at the same time.
+      await a.admin("/keys", { method: "POST", json: { name: "via-a-1" } });
+      await Promise.all([
+        b.admin("/keys", { method: "POST", json: { name: "via-b-1" } }),
+        a.admin("/keys", { method: "POST", json: { name: "via-a-2" } }),
+      ]);
+      await b.admin("/keys", { method: "POST", json: { name: "via-b-2" } });
+      const names = (m: typeof onA) =>
+        m.changes().flatMap((c) => (c.kind === "key" ? [`${c.id} ${c.key.name}`] : []));
+      await waitFor(() => names(onA).length === 4 && names(onB).length === 4);
+      // The same changes, with the same ids, in the same (commit) order on both.
+      expect(names(onA)).toEqual(names(onB));
+      expect(new Set(names(onA).map((n) => n.split(" ")[1]))).toEqual(
+        new Set(["via-a-1", "via-a-2", "via-b-1", "via-b-2"]),
+      );
+    } finally {
+      onA.close();
+      onB.close();
+    }
   });
 
   it("concurrent polls on both masters never get the same command", async () => {

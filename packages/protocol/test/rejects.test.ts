@@ -3,21 +3,12 @@ import {
   AgentEvent,
   Command,
   CreateContainerRequest,
-  describeIssues,
   ErrorBody,
   issuesOf,
   SendMessageRequest,
   StartContainerRequest,
 } from "../src/index.ts";
-
-function rejection(
-  schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
-  value: unknown,
-) {
-  const result = schema.safeParse(value);
-  expect(result.success).toBe(false);
-  return describeIssues(result.error as never);
-}
+import { rejection } from "./rejection.ts";
 
 describe("flow manager requests", () => {
   it("names the missing field", () => {

@@ -24,7 +24,8 @@ const CALLERS: Caller[] = [
   "admin",
 ];
 
-type Kind = "public" | "admin" | "agent" | "admin_or_agent" | "register";
+/** `session`: the console's own session routes, which take the session cookie and no bearer token. */
+type Kind = "public" | "admin" | "agent" | "admin_or_agent" | "register" | "session";
 
 interface RouteCase {
   method: string;
@@ -36,13 +37,24 @@ interface RouteCase {
 }
 
 interface Ctx {
+  admin: string;
   me: { agentId: string; key: string; keyId: string };
   other: { agentId: string; key: string };
   /** An agent removed by each admin DELETE /agents/{id} check. */
   victim(): Promise<string>;
   /** A key revoked by each admin DELETE /keys/{id} check. */
   spareKey(): Promise<string>;
+  /** A webhook (its URL refuses connections: nothing is ever delivered). */
+  webhookId: string;
+  /** A webhook removed by each admin DELETE /webhooks/{id} check. */
+  spareWebhook(): Promise<string>;
 }
+
+const WEBHOOK = {
+  url: "http://127.0.0.1:9/matrix",
+  events: ["agent_offline"],
+  secret: "matrix-webhook-secret",
+};
 
 const ROUTES: RouteCase[] = [
   { method: "GET", template: "/health", kind: "public", path: () => "/api/v2/health" },
@@ -100,6 +112,47 @@ const ROUTES: RouteCase[] = [
   { method: "GET", template: "/keys", kind: "admin", path: () => "/api/v2/keys" },
   { method: "DELETE", template: "/keys/{id}", kind: "admin", path: () => "" },
   { method: "POST", template: "/reconcile", kind: "admin", path: () => "/api/v2/reconcile" },
+  { method: "GET", template: "/activity", kind: "admin", path: () => "/api/v2/activity" },
+  // An event stream: the matrix reads its status and headers only.
+  { method: "GET", template: "/stream", kind: "admin", path: () => "/api/v2/stream" },
+  {
+    method: "GET",
+    template: "/console/config",
+    kind: "public",
+    path: () => "/api/v2/console/config",
+  },
+  // Signing in takes the admin token from the body; the Authorization header plays no part.
+  {
+    method: "POST",
+    template: "/session",
+    kind: "public",
+    path: () => "/api/v2/session",
+    body: (c) => ({ token: c.admin }),
+  },
+  { method: "GET", template: "/session", kind: "session", path: () => "/api/v2/session" },
+  { method: "DELETE", template: "/session", kind: "session", path: () => "/api/v2/session" },
+  { method: "GET", template: "/webhooks", kind: "admin", path: () => "/api/v2/webhooks" },
+  {
+    method: "POST",
+    template: "/webhooks",
+    kind: "admin",
+    path: () => "/api/v2/webhooks",
+    body: () => WEBHOOK,
+  },
+  // Each call targets its own throwaway webhook, so a wrongly allowed call shows as a 204.
+  { method: "DELETE", template: "/webhooks/{id}", kind: "admin", path: () => "" },
+  {
+    method: "POST",
+    template: "/webhooks/{id}/test",
+    kind: "admin",
+    path: (c) => `/api/v2/webhooks/${c.webhookId}/test`,
+  },
+  {
+    method: "GET",
+    template: "/webhooks/{id}/deliveries",
+    kind: "admin",
+    path: (c) => `/api/v2/webhooks/${c.webhookId}/deliveries`,
+  },
 ];
 
 /** The status each caller must get on each kind of route. */
@@ -107,6 +160,9 @@ function expected(kind: Kind, caller: Caller): number | "ok" {
   if (kind === "public") return "ok";
   if (caller === "none" || caller === "wrong" || caller === "revoked") return 401;
   switch (kind) {
+    case "session":
+      // No bearer token, not even the admin's, is a session.
+      return 401;
     case "admin":
       return caller === "admin" ? "ok" : 403;
     case "register":
@@ -138,10 +194,15 @@ describe("authorization matrix of every master route", () => {
     revokedKey = revoked.key;
     unboundKey = (await client.issueKey("matrix-unbound")).key;
     ctx = {
+      admin: master.admin,
       me,
       other,
       victim: async () => (await client.newAgent("matrix-victim")).agentId,
       spareKey: async () => (await client.issueKey("matrix-spare")).id,
+      webhookId: (await client.ok<{ id: string }>("POST", "/api/v2/webhooks", { json: WEBHOOK }))
+        .id,
+      spareWebhook: async () =>
+        (await client.ok<{ id: string }>("POST", "/api/v2/webhooks", { json: WEBHOOK })).id,
     };
   }, 120_000);
 
@@ -182,6 +243,19 @@ describe("authorization matrix of every master route", () => {
     }
   };
 
+  /** The event stream never ends: its status, and its body only when it is an error. */
+  const streamReply = async (path: string, token: string | undefined) => {
+    const response = await fetch(`${master.client.url}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    if (response.ok) {
+      await response.body?.cancel();
+      return { status: response.status, text: "", json: undefined };
+    }
+    const text = await response.text();
+    return { status: response.status, text, json: JSON.parse(text) as unknown };
+  };
+
   for (const route of ROUTES) {
     it(`${route.method} ${route.template}`, async () => {
       const outcomes: string[] = [];
@@ -195,10 +269,16 @@ describe("authorization matrix of every master route", () => {
           path = `/api/v2/agents/${await ctx.victim()}`;
         }
         if (route.template === "/keys/{id}") path = `/api/v2/keys/${await ctx.spareKey()}`;
-        const reply = await master.client.request(route.method, path, {
-          token: tokenOf(caller),
-          ...(route.body ? { json: route.body(ctx) } : {}),
-        });
+        if (route.template === "/webhooks/{id}") {
+          path = `/api/v2/webhooks/${await ctx.spareWebhook()}`;
+        }
+        const reply =
+          route.template === "/stream"
+            ? await streamReply(path, tokenOf(caller))
+            : await master.client.request(route.method, path, {
+                token: tokenOf(caller),
+                ...(route.body ? { json: route.body(ctx) } : {}),
+              });
         if (route.kind === "register" && caller === "unbound") {
           unboundKey = (await master.client.issueKey("matrix-unbound-3")).key;
         }

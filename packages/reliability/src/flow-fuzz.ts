@@ -106,6 +106,12 @@ function validBase(op: ClientEventName, t: FuzzTarget): Record<string, unknown> 
       return { container_id: "nx-target", timeout: 1 };
     case "delete_container":
       return { container_id: "nx-target", force: true };
+    case "exec_input":
+      return { session_id: "nx-session", data: "ls\n" };
+    case "exec_resize":
+      return { session_id: "nx-session", cols: 80, rows: 24 };
+    case "exec_close":
+      return { session_id: "nx-session" };
     default:
       return { container_id: "nx-target" };
   }
@@ -315,6 +321,12 @@ export function expectedOutcome(
     case "list_containers":
     case "get_activity_log":
       return "ok";
+    // Exec is off in the fuzzed manager (FLOW_EXEC_ENABLED unset): always a validation_error.
+    case "exec_start":
+    case "exec_input":
+    case "exec_resize":
+    case "exec_close":
+      return "validation_error";
     default:
       return isManaged ? "skip" : "container_not_found";
   }

@@ -17,6 +17,12 @@ export {
   FlowTimeoutError,
   isFlowError,
 } from "./flow/errors.ts";
+export type {
+  FlowExecCallOptions,
+  FlowExecOptions,
+  FlowExecOutput,
+  FlowExecSession,
+} from "./flow/exec.ts";
 export type { FlowLogStream, FlowLogsOptions } from "./flow/logs.ts";
 export * from "./generated/flow-events.ts";
 export * from "./generated/master-api.ts";

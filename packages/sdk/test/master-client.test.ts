@@ -53,6 +53,43 @@ describe("master client against a real master", () => {
     ).rejects.toMatchObject({ status: 404, error: "not_found" });
   });
 
+  it("signs in like the console: the session cookie, and X-CSRF-Token on state changes only", async () => {
+    const anonymous = createMasterClient({ baseUrl: master.url });
+    const signIn = await anonymous.raw.POST("/session", { body: { token: master.adminToken } });
+    const cookie = signIn.response.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const csrf = signIn.data?.csrf_token ?? "";
+    const seen: Request[] = [];
+    let current: string | undefined = csrf;
+    const console = createMasterClient({
+      baseUrl: master.url,
+      headers: { cookie },
+      credentials: "include",
+      csrfToken: () => current,
+      fetch: (request) => {
+        seen.push(request.clone());
+        return fetch(request);
+      },
+    });
+    expect(await console.GET("/session")).toEqual({
+      csrf_token: csrf,
+      expires_at: expect.any(String),
+    });
+    const issued = await console.POST("/keys", { body: { name: "from the console" } });
+    expect(issued.name).toBe("from the console");
+    expect(seen.map((r) => [r.method, r.headers.get("x-csrf-token"), r.credentials])).toEqual([
+      ["GET", null, "include"],
+      ["POST", csrf, "include"],
+    ]);
+    current = undefined;
+    await expect(console.POST("/keys", { body: { name: "no csrf" } })).rejects.toMatchObject({
+      status: 403,
+      error: "forbidden",
+    });
+    current = csrf;
+    await expect(console.DELETE("/session")).resolves.toBeUndefined();
+    await expect(console.GET("/agents")).rejects.toMatchObject({ status: 401 });
+  });
+
   it("issues, lists and revokes keys", async () => {
     const issued = await admin.POST("/keys", { body: { name: "to revoke" } });
     const { keys } = await admin.GET("/keys");

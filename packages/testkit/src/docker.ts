@@ -43,12 +43,13 @@ export function dockerFor(host: string | undefined = process.env.DOCKER_HOST): D
 /** Removes every service, container, network and volume carrying this run's test label. */
 export async function removeLabelled(docker: Docker, runId = testRunId): Promise<void> {
   const filters = JSON.stringify({ label: [`${TEST_LABEL}=${runId}`] });
-  const swarm = await docker
+  // Services exist only on a Swarm manager (a worker cannot list them).
+  const manager = await docker
     .info()
     .then(
-      (info: { Swarm?: { LocalNodeState?: string } }) => info.Swarm?.LocalNodeState === "active",
+      (info: { Swarm?: { ControlAvailable?: boolean } }) => info.Swarm?.ControlAvailable === true,
     );
-  if (swarm) {
+  if (manager) {
     for (const service of await docker.listServices({ filters })) {
       await docker
         .getService(service.ID)

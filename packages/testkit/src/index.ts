@@ -9,3 +9,9 @@ export {
 } from "./docker.ts";
 export { execIn, printAsMainProcess } from "./exec.ts";
 export { waitFor } from "./wait.ts";
+export {
+  type ReceivedRequest,
+  type ReceiverAnswer,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from "./webhook-receiver.ts";

@@ -43,6 +43,8 @@ export interface ConnectorInfo {
 export interface DockerManager {
   readonly mode: z.infer<typeof AgentMode>;
   readonly nodeId: string | undefined;
+  /** A container (restarted by the agent when found stopped) or a Swarm service (by Swarm). */
+  readonly connectorKind: "container" | "service";
   /** Filters for the engine event stream. */
   readonly eventFilters: Record<string, string[]>;
   /** Everything enabled (and in scope) that runs on this node now. */

@@ -1,19 +1,18 @@
 import { isEnabled } from "@dockflow/protocol";
 import type Docker from "dockerode";
+import { ContainerConnector } from "./container-connector.ts";
 import type { DockerEvent } from "./events.ts";
 import {
   type ConnectorInfo,
   type ConnectorSpec,
   containerRunning,
   type DockerManager,
-  imageWithoutDigest,
   inScope,
   isNotFound,
   type ManagerOptions,
   type Workload,
   type WorkloadChange,
 } from "./manager.ts";
-import { ensureNetwork } from "./network.ts";
 
 const STOP_ACTIONS = new Set(["die", "stop", "destroy"]);
 
@@ -23,26 +22,28 @@ interface ContainerInspect {
   Config: {
     Image: string;
     Labels: Record<string, string> | null;
-    Env: string[] | null;
-    Cmd: string[] | null;
   };
-  State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; Error: string };
-  HostConfig: { NetworkMode?: string };
+  State: { Running: boolean };
 }
 
 /** Containers on a plain engine: the enable label on the container itself. */
 export class StandaloneDockerManager implements DockerManager {
   readonly mode = "standalone" as const;
   readonly nodeId = undefined;
+  readonly connectorKind = "container" as const;
   readonly eventFilters = {
     type: ["container"],
     event: ["start", "die", "stop", "destroy"],
   };
 
+  private readonly connector: ContainerConnector;
+
   constructor(
     private readonly docker: Docker,
     private readonly options: ManagerOptions,
-  ) {}
+  ) {
+    this.connector = new ContainerConnector({ docker, network: "create" });
+  }
 
   private wanted(labels: Record<string, string>): boolean {
     return isEnabled(labels, this.options.labelPrefix) && inScope(labels, this.options.scopeLabel);
@@ -101,85 +102,31 @@ export class StandaloneDockerManager implements DockerManager {
   }
 
   isConnectorEvent(event: DockerEvent, name: string): boolean {
-    return event.Type === "container" && event.Actor.Attributes?.name === name;
+    return this.connector.isEvent(event, name);
   }
 
-  private async inspectContainer(name: string): Promise<ContainerInspect | undefined> {
-    try {
-      return (await this.docker.getContainer(name).inspect()) as unknown as ContainerInspect;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+  inspectConnector(name: string): Promise<ConnectorInfo | undefined> {
+    return this.connector.info(name);
   }
 
-  async inspectConnector(name: string): Promise<ConnectorInfo | undefined> {
-    const info = await this.inspectContainer(name);
-    if (!info) return undefined;
-    return {
-      id: info.Id,
-      name,
-      status: info.State.Status,
-      running: info.State.Running && !info.State.Restarting,
-      exitCode: info.State.Running ? undefined : info.State.ExitCode,
-      error: info.State.Error || undefined,
-    };
+  connectorDifference(spec: ConnectorSpec): Promise<string | undefined> {
+    return this.connector.difference(spec);
   }
 
-  async connectorDifference(spec: ConnectorSpec): Promise<string | undefined> {
-    const info = await this.inspectContainer(spec.name);
-    if (!info) return "missing";
-    if (imageWithoutDigest(info.Config.Image) !== imageWithoutDigest(spec.image)) return "image";
-    if (!(info.Config.Env ?? []).includes(`TUNNEL_TOKEN=${spec.token}`)) return "token";
-    if (JSON.stringify(info.Config.Cmd ?? []) !== JSON.stringify(spec.args)) return "command";
-    // The configured network (HostConfig), not the runtime one: a stopped container has none.
-    if (info.HostConfig.NetworkMode !== spec.network) return "network";
-    return undefined;
+  createConnector(spec: ConnectorSpec): Promise<void> {
+    return this.connector.create(spec);
   }
 
-  async createConnector(spec: ConnectorSpec): Promise<void> {
-    await this.removeConnector(spec.name);
-    await ensureNetwork(this.docker, spec.network, "bridge", spec.labels);
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Cmd: spec.args,
-      Env: [`TUNNEL_TOKEN=${spec.token}`],
-      Labels: spec.labels,
-      HostConfig: {
-        NetworkMode: spec.network,
-        RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
-      },
-    });
-    await container.start();
+  startConnector(name: string): Promise<void> {
+    return this.connector.start(name);
   }
 
-  async startConnector(name: string): Promise<void> {
-    await this.docker
-      .getContainer(name)
-      .start()
-      .catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 304) throw error; // 304: already running
-      });
+  restartConnector(name: string): Promise<void> {
+    return this.connector.restart(name);
   }
 
-  async restartConnector(name: string): Promise<void> {
-    await this.docker.getContainer(name).restart({ t: 10 });
-  }
-
-  async removeConnector(name: string): Promise<void> {
-    try {
-      await this.docker.getContainer(name).remove({ force: true });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    // Removal is asynchronous in the engine when forced; make sure the name is free.
-    for (let i = 0; i < 20 && (await this.inspectContainer(name)); i++) {
-      await this.docker
-        .getContainer(name)
-        .wait({ condition: "removed" })
-        .catch(() => undefined);
-    }
+  removeConnector(name: string): Promise<void> {
+    return this.connector.remove(name);
   }
 
   async ping(): Promise<boolean> {

@@ -1,5 +1,7 @@
 import { isEnabled } from "@dockflow/protocol";
 import type Docker from "dockerode";
+import type pino from "pino";
+import { ContainerConnector } from "./container-connector.ts";
 import type { DockerEvent } from "./events.ts";
 import {
   type ConnectorInfo,
@@ -50,21 +52,41 @@ interface TaskInspect {
   Spec?: { ContainerSpec?: { Image?: string } };
 }
 
+export interface SwarmManagerOptions extends ManagerOptions {
+  docker: Docker;
+  nodeId: string;
+  /** A worker cannot read or create services: its connector is a container on the overlay. */
+  role: "manager" | "worker";
+  log: pino.Logger;
+}
+
 /**
  * Swarm tasks on this node (seed 2.2): the local engine's container events for task containers
  * carry the service, task and node ids; a service's labels come from its spec (`Spec.Labels`).
- * Services' labels are cached per service version and refreshed on service events.
+ * Services' labels are cached per service version and refreshed on service events. On a manager
+ * the connector is a one-replica service pinned to this node (seed 3.4); on a worker, which cannot
+ * create services, a container of its own engine on the attachable overlay network.
  */
 export class SwarmDockerManager implements DockerManager {
   readonly mode = "swarm" as const;
   readonly eventFilters = { type: ["container", "service"] };
+  readonly nodeId: string;
+  readonly connectorKind: "container" | "service";
+  private readonly docker: Docker;
   private readonly serviceLabels = new Map<string, Record<string, string>>();
+  /** The worker's connector; undefined on a manager (a service). */
+  private readonly containerConnector: ContainerConnector | undefined;
+  private saidFallback = false;
 
-  constructor(
-    private readonly docker: Docker,
-    readonly nodeId: string,
-    private readonly options: ManagerOptions,
-  ) {}
+  constructor(private readonly options: SwarmManagerOptions) {
+    this.docker = options.docker;
+    this.nodeId = options.nodeId;
+    this.containerConnector =
+      options.role === "worker"
+        ? new ContainerConnector({ docker: options.docker, network: "attach" })
+        : undefined;
+    this.connectorKind = this.containerConnector ? "container" : "service";
+  }
 
   private wanted(labels: Record<string, string>): boolean {
     return isEnabled(labels, this.options.labelPrefix) && inScope(labels, this.options.scopeLabel);
@@ -82,6 +104,13 @@ export class SwarmDockerManager implements DockerManager {
     } catch (error) {
       if (isNotFound(error) || !containerId) return {};
       // Workers cannot inspect services: fall back to the task container's labels.
+      if (!this.saidFallback) {
+        this.saidFallback = true;
+        this.options.log.warn(
+          { service_id: serviceId, err: (error as Error).message },
+          "cannot read Swarm services on this node (a worker?): using the task containers' own labels (set them with --container-label or the stack's labels:)",
+        );
+      }
       const info = (await this.docker
         .getContainer(containerId)
         .inspect()
@@ -164,6 +193,7 @@ export class SwarmDockerManager implements DockerManager {
   }
 
   isConnectorEvent(event: DockerEvent, name: string): boolean {
+    if (this.containerConnector) return this.containerConnector.isEvent(event, name);
     const attributes = event.Actor.Attributes ?? {};
     if (event.Type === "service") return attributes.name === name;
     return event.Type === "container" && attributes[SERVICE_NAME] === name;
@@ -179,6 +209,10 @@ export class SwarmDockerManager implements DockerManager {
   }
 
   async inspectConnector(name: string): Promise<ConnectorInfo | undefined> {
+    if (this.containerConnector) {
+      const info = await this.containerConnector.info(name);
+      return info && { ...info, node_id: this.nodeId };
+    }
     const service = await this.inspectService(name);
     if (!service) return undefined;
     const tasks = (await this.docker.listTasks({
@@ -202,6 +236,7 @@ export class SwarmDockerManager implements DockerManager {
   }
 
   async connectorDifference(spec: ConnectorSpec): Promise<string | undefined> {
+    if (this.containerConnector) return this.containerConnector.difference(spec);
     const service = await this.inspectService(spec.name);
     if (!service) return "missing";
     const template = service.Spec.TaskTemplate;
@@ -225,6 +260,7 @@ export class SwarmDockerManager implements DockerManager {
 
   /** Seed 3.4: a one-replica service pinned to this node, restarted on any exit. */
   async createConnector(spec: ConnectorSpec): Promise<void> {
+    if (this.containerConnector) return this.containerConnector.create(spec);
     await this.removeConnector(spec.name);
     await ensureNetwork(this.docker, spec.network, "overlay", spec.labels);
     await this.docker.createService({
@@ -246,11 +282,13 @@ export class SwarmDockerManager implements DockerManager {
   }
 
   async startConnector(name: string): Promise<void> {
+    if (this.containerConnector) return this.containerConnector.start(name);
     // A service that exists is always being run by the orchestrator: force a new task.
     await this.restartConnector(name);
   }
 
   async restartConnector(name: string): Promise<void> {
+    if (this.containerConnector) return this.containerConnector.restart(name);
     const service = await this.inspectService(name);
     if (!service?.Version) throw new Error(`connector service ${name} does not exist`);
     const spec = structuredClone(service.Spec);
@@ -259,6 +297,7 @@ export class SwarmDockerManager implements DockerManager {
   }
 
   async removeConnector(name: string): Promise<void> {
+    if (this.containerConnector) return this.containerConnector.remove(name);
     try {
       await this.docker.getService(name).remove();
     } catch (error) {

@@ -1,12 +1,26 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
 import type { Kysely } from "kysely";
-import type { Database } from "../db/schema.ts";
+import type { Database, SessionRow } from "../db/schema.ts";
 import { HttpError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { type AgentPrincipal, resolveAgentKey } from "./agent-keys.ts";
 import type { AgentKeyCache } from "./key-cache.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { bearerToken, secretsEqual } from "./secrets.ts";
+
+/** The console's session cookie (HttpOnly, SameSite=Strict). */
+export const SESSION_COOKIE = "dockflow_session";
+/** The header a cookie-authenticated state-changing request carries its CSRF token in. */
+const CSRF_HEADER = "x-csrf-token";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** What the guards need of the sessions (services/sessions.ts). */
+export interface SessionLookup {
+  find(sessionId: string): Promise<SessionRow | undefined>;
+  csrfMatches(session: SessionRow, header: string | undefined): boolean;
+}
 
 export interface GuardOptions {
   db: Kysely<Database>;
@@ -19,6 +33,8 @@ export interface GuardOptions {
   registrations: RateLimiter;
   /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /** The console's cookie sessions (admin role). */
+  sessions: SessionLookup;
 }
 
 function rateLimited(retryAfter: number, what: string) {
@@ -73,13 +89,76 @@ export function createGuards(options: GuardOptions) {
     }
   };
 
-  /** Operator routes: the admin token. An agent key gets 403, anything else 401. */
+  /** The live session of the request's cookie, if any (not counted as a failure when stale). */
+  const cookieSession = async (c: Context<AppEnv>): Promise<SessionRow | undefined> => {
+    const id = getCookie(c, SESSION_COOKIE);
+    if (!id || id.length > 256) return undefined;
+    return options.sessions.find(id);
+  };
+
+  /** A cookie-authenticated request that changes state must carry the session's CSRF token. */
+  const checkCsrf = (c: Context<AppEnv>, session: SessionRow) => {
+    if (SAFE_METHODS.has(c.req.method)) return;
+    if (!options.sessions.csrfMatches(session, c.req.header(CSRF_HEADER))) {
+      throw new HttpError(
+        403,
+        "forbidden",
+        "a request signed in by the session cookie must carry its X-CSRF-Token header",
+      );
+    }
+  };
+
+  /** Requests without a bearer token: the console's session cookie (+ CSRF check), or 401. */
+  const sessionOr401 = async (c: Context<AppEnv>, ip: string): Promise<void> => {
+    const session = await cookieSession(c);
+    if (!session) {
+      throw unauthorized(
+        ip,
+        "the admin token (Authorization: Bearer <token>) or a console session is required",
+      );
+    }
+    checkCsrf(c, session);
+    c.set("session", session);
+  };
+
+  /** `GET`/`DELETE /session`: the console's own session (a bearer token is not a session). */
+  const session: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const found = await cookieSession(c);
+    if (!found) throw new HttpError(401, "unauthorized", "not signed in (no live session)");
+    checkCsrf(c, found);
+    c.set("session", found);
+    await next();
+  };
+
+  /** `POST /session`: the admin token from the body; a wrong one counts as a failed authentication. */
+  const signIn = (c: Context<AppEnv>) => {
+    const ip = clientIp(c);
+    checkNotBlocked(ip);
+    return { failed: () => unauthorized(ip, "invalid admin token") };
+  };
+
+  /** Whether the request came over TLS (directly, or through a trusted proxy that says so). */
+  const overHttps = (c: Context<AppEnv>): boolean => {
+    if (options.trustProxy) {
+      const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+      if (proto) return proto === "https";
+    }
+    return new URL(c.req.url).protocol === "https:";
+  };
+
+  /**
+   * Operator routes: the admin token, or a console session. An agent key gets 403, anything else
+   * 401.
+   */
   const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
     const ip = clientIp(c);
     checkNotBlocked(ip);
     const token = bearerToken(c.req.header("authorization"));
-    if (!token)
-      throw unauthorized(ip, "the admin token is required (Authorization: Bearer <token>)");
+    if (!token) {
+      await sessionOr401(c, ip);
+      await next();
+      return;
+    }
     if (!isAdmin(token)) {
       if (await resolveAgentKey(options.db, token, options.keyCache)) {
         throw new HttpError(403, "forbidden", "this route is for operators (admin token)");
@@ -105,7 +184,7 @@ export function createGuards(options: GuardOptions) {
     await next();
   };
 
-  /** The admin token, or the agent's own key (seed 5.3: an agent enqueues for itself). */
+  /** The admin token or a console session, or the agent's own key (seed 5.3: an agent enqueues for itself). */
   const adminOrAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
     if (token && isAdmin(token)) {
@@ -113,10 +192,17 @@ export function createGuards(options: GuardOptions) {
       await next();
       return;
     }
+    if (!token) {
+      const ip = clientIp(c);
+      checkNotBlocked(ip);
+      await sessionOr401(c, ip);
+      await next();
+      return;
+    }
     return agent(c, next);
   };
 
-  return { admin, registration, agent, adminOrAgent };
+  return { admin, registration, agent, adminOrAgent, session, signIn, overHttps };
 }
 
 export type Guards = ReturnType<typeof createGuards>;

@@ -10,6 +10,8 @@ export type DatabaseKind = "postgres" | "pglite";
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
+  /** The embedded database (PGlite only): its LISTEN/NOTIFY feeds the change stream. */
+  pglite?: PGlite;
   /** Closes the pool or the embedded database. */
   close(): Promise<void>;
 }
@@ -35,5 +37,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: "pglite", close: () => db.destroy() };
+  return { db, kind: "pglite", pglite, close: () => db.destroy() };
 }

@@ -4,6 +4,12 @@ import type { Database } from "./schema.ts";
 /** LISTEN/NOTIFY channel on which a change to agent keys is announced (migration 0002). */
 export const KEYS_CHANNEL = "dockflow_agent_keys";
 
+/** LISTEN/NOTIFY channel on which every recorded change is announced with its id (migration 0004). */
+export const CHANGES_CHANNEL = "dockflow_changes";
+
+/** Advisory lock key that orders change ids by commit (migration 0004). */
+const CHANGES_LOCK = 0x646f636b;
+
 /** Migrations live in code so the bundle carries them; the same ones run on PostgreSQL and PGlite. */
 const migrations: Record<string, Migration> = {
   "0001_initial": {
@@ -132,6 +138,133 @@ const migrations: Record<string, Migration> = {
       await sql`create trigger agent_keys_changed
         after update of agent_id, revoked_at or delete on agent_keys
         for each statement execute function dockflow_agent_keys_changed()`.execute(db);
+    },
+  },
+  "0003_placements": {
+    // How many running tasks of each source (a Swarm service) each agent's node reported in its
+    // last status report: a rule's replicas are the sum over online agents, not only its owner's.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("placements")
+        .addColumn("agent_id", "text", (c) =>
+          c.notNull().references("agents.id").onDelete("cascade"),
+        )
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("count", "integer", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .addPrimaryKeyConstraint("placements_pk", ["agent_id", "source"])
+        .execute();
+      await db.schema.createIndex("placements_source").on("placements").column("source").execute();
+    },
+  },
+  "0004_console": {
+    // The operator console: sessions (cookie sign-in), the change stream, and the indexes of the
+    // paginated lists.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id_hash", "text", (c) => c.primaryKey())
+        .addColumn("csrf_token", "text", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("expires_at", "timestamptz", (c) => c.notNull())
+        .addColumn("revoked_at", "timestamptz")
+        .execute();
+      await db.schema.createIndex("sessions_expiry").on("sessions").column("expires_at").execute();
+      // Change ids must follow commit order, or a reader that saw id 6 could miss a 5 committed
+      // later. The trigger takes a transaction-wide advisory lock before it draws the id, so the
+      // ids of two transactions never interleave; callers insert changes as the last statement of
+      // their transaction, so the lock is held only until the commit right after.
+      await sql`create sequence changes_id_seq`.execute(db);
+      await db.schema
+        .createTable("changes")
+        .addColumn("id", "bigint", (c) => c.primaryKey())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("body", "jsonb", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("changes_created").on("changes").column("created_at").execute();
+      await sql`create function dockflow_change_recorded() returns trigger language plpgsql as $$
+        begin
+          perform pg_advisory_xact_lock(${sql.lit(CHANGES_LOCK)});
+          new.id := nextval('changes_id_seq');
+          perform pg_notify(${sql.lit(CHANGES_CHANNEL)}, new.id::text);
+          return new;
+        end $$`.execute(db);
+      await sql`create trigger change_recorded before insert on changes
+        for each row execute function dockflow_change_recorded()`.execute(db);
+      // Changes up to this id were pruned: a client resuming from an older id must start over.
+      await db.schema
+        .createTable("changes_pruned")
+        .addColumn("singleton", "boolean", (c) => c.primaryKey().defaultTo(true))
+        .addColumn("through", "bigint", (c) => c.notNull())
+        .execute();
+      await sql`insert into changes_pruned (singleton, through) values (true, 0)`.execute(db);
+      await db.schema
+        .createIndex("rules_hostname_path")
+        .on("rules")
+        .columns(["hostname", "path"])
+        .execute();
+      await db.schema
+        .createIndex("event_log_type")
+        .on("event_log")
+        .columns(["type", "id"])
+        .execute();
+      await db.schema
+        .createIndex("agent_keys_created")
+        .on("agent_keys")
+        .columns(["created_at", "id"])
+        .execute();
+    },
+  },
+  "0005_webhooks": {
+    // Notifications: the operators' webhooks, the deliveries queued for them (written before the
+    // first attempt, so a crash loses none), and how far the change stream was turned into them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("webhooks")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("events", "jsonb", (c) => c.notNull())
+        .addColumn("secret", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("webhook_deliveries")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("webhook_id", "text", (c) =>
+          c.notNull().references("webhooks.id").onDelete("cascade"),
+        )
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        // The exact body that is signed and sent, identical on every attempt.
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_attempt_at", "timestamptz", (c) => c.notNull())
+        // A master attempting it holds it until then; past it, another master may take it over.
+        .addColumn("lease_until", "timestamptz")
+        .addColumn("last_status_code", "integer")
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "timestamptz", (c) => c.notNull())
+        .addColumn("delivered_at", "timestamptz")
+        .addUniqueConstraint("webhook_deliveries_event", ["webhook_id", "event_id"])
+        .execute();
+      await sql`create index webhook_deliveries_due on webhook_deliveries (next_attempt_at)
+        where status = 'pending'`.execute(db);
+      await db.schema
+        .createIndex("webhook_deliveries_list")
+        .on("webhook_deliveries")
+        .columns(["webhook_id", "created_at"])
+        .execute();
+      // Changes up to this id were turned into deliveries; starts at the newest change, so the
+      // history recorded before notifications existed is not sent.
+      await db.schema
+        .createTable("webhook_cursor")
+        .addColumn("singleton", "boolean", (c) => c.primaryKey().defaultTo(true))
+        .addColumn("through", "bigint", (c) => c.notNull())
+        .execute();
+      await sql`insert into webhook_cursor (singleton, through)
+        select true, coalesce(max(id), 0) from changes`.execute(db);
     },
   },
 };

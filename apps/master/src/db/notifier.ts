@@ -1,16 +1,19 @@
 import { EventEmitter } from "node:events";
+import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
-import { KEYS_CHANNEL } from "./migrations.ts";
+import { CHANGES_CHANNEL, KEYS_CHANNEL } from "./migrations.ts";
 import type { Executor } from "./repositories/executor.ts";
 
 const CHANNEL = "dockflow_commands";
 
 /**
- * Wakes long polls when commands are queued for an agent, and tells the key cache when agent keys
- * changed. On PostgreSQL it is `LISTEN/NOTIFY`, so a command queued (or a key revoked) through one
- * master or the CLI reaches every master; on PGlite (one process) it is an in-process signal.
+ * Wakes long polls when commands are queued for an agent, tells the key cache when agent keys
+ * changed, and the change stream when changes were recorded. On PostgreSQL it is `LISTEN/NOTIFY`,
+ * so a command queued (or a key revoked, a change recorded) through one master or the CLI reaches
+ * every master; on PGlite (one process) commands and keys are an in-process signal, and recorded
+ * changes PGlite's own LISTEN/NOTIFY.
  */
 export interface DatabaseNotifier {
   /** Inside the enqueuing transaction (PostgreSQL delivers NOTIFY at commit). */
@@ -23,6 +26,11 @@ export interface DatabaseNotifier {
    * missed (the LISTEN connection was re-established).
    */
   onKeysChanged(listener: () => void): void;
+  /**
+   * Changes were recorded (the `changes` trigger's NOTIFY, delivered at commit), or may have been
+   * while the LISTEN connection was down.
+   */
+  onChanges(listener: () => void): void;
   /** False while the LISTEN connection is down: pollers then re-check on their own. */
   healthy(): boolean;
   start(): Promise<void>;
@@ -42,8 +50,10 @@ class Listeners {
   }
 }
 
-export function createLocalNotifier(): DatabaseNotifier {
+export function createLocalNotifier(pglite?: PGlite): DatabaseNotifier {
   const listeners = new Listeners();
+  const changeListeners: (() => void)[] = [];
+  let unlisten: (() => Promise<void>) | undefined;
   return {
     async notifyInTransaction() {},
     notifyCommitted(agentIds) {
@@ -52,9 +62,18 @@ export function createLocalNotifier(): DatabaseNotifier {
     subscribe: (agentId, listener) => listeners.subscribe(agentId, listener),
     // One process: whoever changes a key invalidates the cache itself.
     onKeysChanged() {},
+    onChanges(listener) {
+      changeListeners.push(listener);
+    },
     healthy: () => true,
-    async start() {},
-    async close() {},
+    async start() {
+      unlisten = await pglite?.listen(CHANGES_CHANNEL, () => {
+        for (const listener of changeListeners) listener();
+      });
+    },
+    async close() {
+      await unlisten?.().catch(() => undefined);
+    },
   };
 }
 
@@ -63,6 +82,10 @@ export function createPostgresNotifier(url: string, logger: Logger): DatabaseNot
   const keyListeners: (() => void)[] = [];
   const keysChanged = () => {
     for (const listener of keyListeners) listener();
+  };
+  const changeListeners: (() => void)[] = [];
+  const changesRecorded = () => {
+    for (const listener of changeListeners) listener();
   };
   let client: pg.Client | undefined;
   let connected = false;
@@ -75,6 +98,7 @@ export function createPostgresNotifier(url: string, logger: Logger): DatabaseNot
     c.on("notification", (message) => {
       if (message.channel === CHANNEL && message.payload) listeners.emit(message.payload);
       if (message.channel === KEYS_CHANNEL) keysChanged();
+      if (message.channel === CHANGES_CHANNEL) changesRecorded();
     });
     c.on("error", (error) => {
       logger.warn({ err: { message: error.message } }, "notifier connection lost");
@@ -82,11 +106,12 @@ export function createPostgresNotifier(url: string, logger: Logger): DatabaseNot
     });
     c.on("end", () => reconnect(c));
     await c.connect();
-    await c.query(`LISTEN ${CHANNEL}; LISTEN ${KEYS_CHANNEL}`);
+    await c.query(`LISTEN ${CHANNEL}; LISTEN ${KEYS_CHANNEL}; LISTEN ${CHANGES_CHANNEL}`);
     client = c;
     connected = true;
     attempt = 0;
     keysChanged();
+    changesRecorded();
   };
 
   const reconnect = (failed: pg.Client) => {
@@ -113,6 +138,9 @@ export function createPostgresNotifier(url: string, logger: Logger): DatabaseNot
     subscribe: (agentId, listener) => listeners.subscribe(agentId, listener),
     onKeysChanged(listener) {
       keyListeners.push(listener);
+    },
+    onChanges(listener) {
+      changeListeners.push(listener);
     },
     healthy: () => connected,
     start: connect,

@@ -105,6 +105,68 @@ export interface EventLogTable {
   created_at: Timestamp;
 }
 
+/** Running tasks of a source on an agent's node, from its last status report (migration 0003). */
+export interface PlacementsTable {
+  agent_id: string;
+  source: string;
+  count: number;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  /** sha256 of the session id (the cookie's value); the id itself is never stored. */
+  id_hash: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface ChangesTable {
+  /** Drawn by the insert trigger, in commit order (bigint: a string in JavaScript). */
+  id: Generated<string>;
+  created_at: Timestamp;
+  /** The change without `id` and `at`: `{kind, action, ...payload}`. */
+  body: Json<Record<string, unknown>>;
+}
+
+export interface ChangesPrunedTable {
+  singleton: Generated<boolean>;
+  through: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  /** Signs deliveries; never returned by the API or logged. */
+  secret: string;
+  description: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event: string;
+  /** The JSON text sent (and signed) on every attempt. */
+  body: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface WebhookCursorTable {
+  singleton: Generated<boolean>;
+  through: string;
+}
+
 export interface Database {
   agent_keys: AgentKeysTable;
   agents: AgentsTable;
@@ -113,6 +175,13 @@ export interface Database {
   dns_records: DnsRecordsTable;
   commands: CommandsTable;
   event_log: EventLogTable;
+  placements: PlacementsTable;
+  sessions: SessionsTable;
+  changes: ChangesTable;
+  changes_pruned: ChangesPrunedTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type AgentRow = Selectable<AgentsTable>;
@@ -123,3 +192,8 @@ export type NewRule = Insertable<RulesTable>;
 export type RuleUpdate = Updateable<RulesTable>;
 export type DnsRecordRow = Selectable<DnsRecordsTable>;
 export type CommandRow = Selectable<CommandsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ChangeRow = Selectable<ChangesTable>;
+export type EventLogRow = Selectable<EventLogTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -35,6 +35,17 @@ describe("the HTTP application", () => {
         "GET /keys",
         "DELETE /keys/{id}",
         "POST /reconcile",
+        "GET /activity",
+        "GET /stream",
+        "POST /session",
+        "GET /session",
+        "DELETE /session",
+        "GET /console/config",
+        "GET /webhooks",
+        "POST /webhooks",
+        "DELETE /webhooks/{id}",
+        "POST /webhooks/{id}/test",
+        "GET /webhooks/{id}/deliveries",
       ].sort(),
     );
   });

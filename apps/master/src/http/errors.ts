@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { InvalidCursorError } from "../services/pagination.ts";
 
 /** A failure a handler or service throws on purpose; becomes the protocol's error body. */
 export class HttpError extends Error {
@@ -76,6 +77,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** Turns anything thrown into the protocol's error body; unexpected errors are logged, not echoed. */
 export function errorHandler(logger: Logger) {
   return (error: Error, c: Context) => {
+    if (error instanceof InvalidCursorError) {
+      return errorResponse(c, 400, {
+        error: "validation_error",
+        message: "invalid query string",
+        issues: [{ path: "cursor", message: error.message }],
+      });
+    }
     if (error instanceof HttpError) {
       return errorResponse(c, error.status, {
         error: error.code,

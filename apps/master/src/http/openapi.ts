@@ -34,6 +34,14 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   };
 }
 
-export const bearerAuth = [{ bearerAuth: [] }];
+type Security = Record<string, string[]>[];
+
+export const bearerAuth: Security = [{ bearerAuth: [] }];
+
+/** Operator routes: the admin token, or the console's session cookie (with X-CSRF-Token to change state). */
+export const operatorAuth: Security = [{ bearerAuth: [] }, { cookieAuth: [] }];
+
+/** The console's own session routes. */
+export const cookieAuth: Security = [{ cookieAuth: [] }];
 
 export const AgentIdParams = z.object({ id: AgentId });

@@ -35,7 +35,10 @@ describe("DELETE /agents/{id}", () => {
       401,
       "unauthorized",
     );
-    expect((await (await t.admin("/tunnels")).json()) as unknown).toEqual({ tunnels: [] });
+    expect((await (await t.admin("/tunnels")).json()) as unknown).toEqual({
+      tunnels: [],
+      next_cursor: null,
+    });
   });
 
   it("answers 404 for an unknown agent and 403 to an agent key", async () => {

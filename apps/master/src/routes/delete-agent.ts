@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { ApiDeps } from "../http/deps.ts";
 import { notFound } from "../http/errors.ts";
-import { AgentIdParams, bearerAuth, errorResponses } from "../http/openapi.ts";
+import { AgentIdParams, errorResponses, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
 export function mountDeleteAgent(app: MasterApp, deps: ApiDeps) {
@@ -11,7 +11,7 @@ export function mountDeleteAgent(app: MasterApp, deps: ApiDeps) {
     summary:
       "Remove an agent: revokes its keys, drops its commands and rules; its DNS records, ingress and tunnel are then removed from Cloudflare",
     tags: ["operator"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
     request: { params: AgentIdParams },
     responses: {

@@ -2,7 +2,7 @@ import { AgentDetail } from "@dockflow/protocol";
 import { createRoute } from "@hono/zod-openapi";
 import type { ApiDeps } from "../http/deps.ts";
 import { notFound } from "../http/errors.ts";
-import { AgentIdParams, bearerAuth, errorResponses, jsonContent } from "../http/openapi.ts";
+import { AgentIdParams, errorResponses, jsonContent, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
 export function mountGetAgent(app: MasterApp, deps: ApiDeps) {
@@ -11,7 +11,7 @@ export function mountGetAgent(app: MasterApp, deps: ApiDeps) {
     path: "/agents/{id}",
     summary: "Inspect an agent: its tunnel, rules and pending commands",
     tags: ["operator"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
     request: { params: AgentIdParams },
     responses: {

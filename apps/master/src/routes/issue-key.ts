@@ -1,7 +1,7 @@
 import { IssueKeyRequest, KeyIssued } from "@dockflow/protocol";
 import { createRoute } from "@hono/zod-openapi";
 import type { ApiDeps } from "../http/deps.ts";
-import { bearerAuth, errorResponses, jsonBody, jsonContent } from "../http/openapi.ts";
+import { errorResponses, jsonBody, jsonContent, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
 export function mountIssueKey(app: MasterApp, deps: ApiDeps) {
@@ -10,7 +10,7 @@ export function mountIssueKey(app: MasterApp, deps: ApiDeps) {
     path: "/keys",
     summary: "Issue an agent key (shown only in this response; stored as a hash)",
     tags: ["keys"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
     request: { body: jsonBody(IssueKeyRequest) },
     responses: {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectApiError, json } from "../testing/expect.ts";
 import { startTestMaster, type TestMaster } from "../testing/harness.ts";
+import { pageThrough } from "../testing/pages.ts";
 
 describe("GET /keys", () => {
   let t: TestMaster;
@@ -26,6 +27,26 @@ describe("GET /keys", () => {
       ]),
     );
     expect(keys.every((k) => !("key" in k) && !("key_hash" in k))).toBe(true);
+  });
+
+  it("pages through keys issued in the same instant, each exactly once, oldest first", async () => {
+    const issued: string[] = [];
+    for (let i = 0; i < 9; i++) issued.push((await t.master.keys.issue(`same-${i}`)).id);
+    t.clock.advanceSeconds(1);
+    for (let i = 0; i < 3; i++) issued.push((await t.master.keys.issue(`later-${i}`)).id);
+    const { items, pages } = await pageThrough<{ id: string; created_at: string }>(
+      t,
+      "/keys?limit=4",
+      "keys",
+    );
+    expect(pages).toBe(4);
+    const ids = items.map((k) => k.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(issued));
+    // Oldest first; within one instant by id.
+    const order = items.map((k) => `${k.created_at} ${k.id}`);
+    expect(order).toEqual([...order].sort());
+    expect(ids.slice(-3).sort()).toEqual(issued.slice(-3).sort());
   });
 
   it("answers 401 without the admin token", async () => {

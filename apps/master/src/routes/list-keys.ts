@@ -1,18 +1,19 @@
-import { KeyList } from "@dockflow/protocol";
+import { KeyPage, PageQuery } from "@dockflow/protocol";
 import { createRoute } from "@hono/zod-openapi";
 import type { ApiDeps } from "../http/deps.ts";
-import { bearerAuth, errorResponses, jsonContent } from "../http/openapi.ts";
+import { errorResponses, jsonContent, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
 export function mountListKeys(app: MasterApp, deps: ApiDeps) {
   const route = createRoute({
     method: "get",
     path: "/keys",
-    summary: "List agent keys (never the keys themselves)",
+    summary: "List agent keys, oldest first (never the keys themselves; paginated)",
     tags: ["keys"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
-    responses: { 200: jsonContent(KeyList, "Keys"), ...errorResponses(401, 403, 429) },
+    request: { query: PageQuery },
+    responses: { 200: jsonContent(KeyPage, "Keys"), ...errorResponses(400, 401, 403, 429) },
   });
-  app.openapi(route, async (c) => c.json({ keys: await deps.keys.list() }, 200));
+  app.openapi(route, async (c) => c.json(await deps.keys.list(c.req.valid("query")), 200));
 }

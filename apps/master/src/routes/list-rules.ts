@@ -1,25 +1,24 @@
-import { AgentId, RuleList, RuleState } from "@dockflow/protocol";
+import { RulePage, RuleQuery } from "@dockflow/protocol";
 import { createRoute } from "@hono/zod-openapi";
-import { z } from "zod";
 import type { ApiDeps } from "../http/deps.ts";
-import { bearerAuth, errorResponses, jsonContent } from "../http/openapi.ts";
+import { errorResponses, jsonContent, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
-
-const Query = z.object({ agent_id: AgentId.optional(), state: RuleState.optional() });
 
 export function mountListRules(app: MasterApp, deps: ApiDeps) {
   const route = createRoute({
     method: "get",
     path: "/rules",
-    summary: "List ingress rules (filter by agent_id, state)",
+    summary:
+      "List ingress rules by hostname and path (filter by agent_id, state, q: part of the hostname; paginated)",
     tags: ["operator"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
-    request: { query: Query },
-    responses: { 200: jsonContent(RuleList, "Rules"), ...errorResponses(400, 401, 403, 429) },
+    request: { query: RuleQuery },
+    responses: { 200: jsonContent(RulePage, "Rules"), ...errorResponses(400, 401, 403, 429) },
   });
   app.openapi(route, async (c) => {
-    const { agent_id, state } = c.req.valid("query");
-    return c.json({ rules: await deps.state.rules({ agentId: agent_id, state }) }, 200);
+    const { agent_id, state, q, ...page } = c.req.valid("query");
+    const filter = { agentId: agent_id, state, hostnameContains: q };
+    return c.json(await deps.state.rules(filter, page), 200);
   });
 }

@@ -4,10 +4,10 @@ import type { ApiDeps } from "../http/deps.ts";
 import { notFound } from "../http/errors.ts";
 import {
   AgentIdParams,
-  bearerAuth,
   errorResponses,
   jsonBody,
   jsonContent,
+  operatorAuth,
 } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
@@ -17,7 +17,7 @@ export function mountPostCommands(app: MasterApp, deps: ApiDeps) {
     path: "/agents/{id}/commands",
     summary: "Queue commands for an agent (admin token, or the agent's own key as in seed 5.3)",
     tags: ["commands"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.adminOrAgent],
     request: { params: AgentIdParams, body: jsonBody(EnqueueCommandsRequest) },
     responses: {

@@ -1,7 +1,7 @@
 import { ReconcileResult } from "@dockflow/protocol";
 import { createRoute } from "@hono/zod-openapi";
 import type { ApiDeps } from "../http/deps.ts";
-import { bearerAuth, errorResponses, jsonContent } from "../http/openapi.ts";
+import { errorResponses, jsonContent, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
 export function mountReconcile(app: MasterApp, deps: ApiDeps) {
@@ -11,7 +11,7 @@ export function mountReconcile(app: MasterApp, deps: ApiDeps) {
     summary:
       "Run a full reconcile now (grace expiry, tunnels, commands, ingress, DNS) and report what it did",
     tags: ["operator"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
     responses: {
       200: jsonContent(

@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { ApiDeps } from "../http/deps.ts";
 import { notFound } from "../http/errors.ts";
-import { bearerAuth, errorResponses, jsonContent } from "../http/openapi.ts";
+import { errorResponses, jsonContent, operatorAuth } from "../http/openapi.ts";
 import type { MasterApp } from "../http/types.ts";
 
 const Params = z.object({
@@ -20,7 +20,7 @@ export function mountRevokeKey(app: MasterApp, deps: ApiDeps) {
     path: "/keys/{id}",
     summary: "Revoke an agent key, with immediate effect",
     tags: ["keys"],
-    security: bearerAuth,
+    security: operatorAuth,
     middleware: [deps.guards.admin],
     request: { params: Params },
     responses: {

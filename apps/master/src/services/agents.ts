@@ -1,4 +1,10 @@
-import type { AgentDetail, AgentView, RegisterRequest, RegisterResponse } from "@dockflow/protocol";
+import type {
+  AgentDetail,
+  AgentView,
+  PageQuery,
+  RegisterRequest,
+  RegisterResponse,
+} from "@dockflow/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { AgentPrincipal } from "../auth/agent-keys.ts";
@@ -7,11 +13,14 @@ import * as keys from "../db/repositories/agent-keys.ts";
 import * as agents from "../db/repositories/agents.ts";
 import { countPendingCommands, deleteCommandsOfAgent } from "../db/repositories/commands.ts";
 import { appendEvent } from "../db/repositories/event-log.ts";
+import type { Executor } from "../db/repositories/executor.ts";
 import { countRulesByAgent, deleteRulesOfAgent, listRules } from "../db/repositories/rules.ts";
-import { getTunnel, listTunnels } from "../db/repositories/tunnels.ts";
-import type { Database } from "../db/schema.ts";
+import { getTunnel, getTunnels } from "../db/repositories/tunnels.ts";
+import type { AgentRow, Database } from "../db/schema.ts";
 import { HttpError } from "../http/errors.ts";
-import { agentView, ruleView, tunnelView } from "./views.ts";
+import { withChanges } from "./change-set.ts";
+import { pageRequest, toPage } from "./pagination.ts";
+import { agentView, keyView, ruleRemoved, ruleView, tunnelView } from "./views.ts";
 
 const ID_SAFE = /[^a-zA-Z0-9_.-]/g;
 
@@ -37,7 +46,7 @@ export class AgentService {
   async register(principal: AgentPrincipal, body: RegisterRequest): Promise<RegisterResponse> {
     const { db, clock } = this.options;
     const at = clock();
-    const agentId = await db.transaction().execute(async (tx) => {
+    const agentId = await withChanges(db, at, async (tx, changes) => {
       let id = principal.agentId;
       if (id !== null) {
         if (body.agent_id !== undefined && body.agent_id !== id) {
@@ -80,6 +89,16 @@ export class AgentService {
       if (wasOffline) {
         await appendEvent(tx, { agent_id: id, type: "agent_online", payload: {}, created_at: at });
       }
+      const row = await agents.getAgent(tx, id);
+      const [view] = row ? await this.views(tx, [row]) : [];
+      if (view) {
+        changes.add({ kind: "agent", action: "registered", agent: view });
+        if (wasOffline) changes.add({ kind: "agent", action: "online", agent: view });
+      }
+      if (principal.agentId === null) {
+        const key = await keys.getKey(tx, principal.keyId);
+        if (key) changes.add({ kind: "key", action: "bound", key: keyView(key) });
+      }
       return id;
     });
     if (principal.agentId === null) this.options.onKeysChanged();
@@ -108,13 +127,18 @@ export class AgentService {
     return (await agents.getAgent(this.options.db, id)) !== undefined;
   }
 
-  async list(): Promise<AgentView[]> {
+  /** One page of agents, by id. */
+  async list(query: PageQuery): Promise<{ agents: AgentView[]; next_cursor: string | null }> {
     const { db } = this.options;
-    const [rows, tunnels, counts] = await Promise.all([
-      agents.listAgents(db),
-      listTunnels(db),
-      countRulesByAgent(db),
-    ]);
+    const request = pageRequest(query, 1);
+    const page = toPage(await agents.listAgentsPage(db, request), request, (a) => [a.id]);
+    return { agents: await this.views(db, page.rows), next_cursor: page.next_cursor };
+  }
+
+  /** The operator's views of these agents (their tunnels and rule counts looked up at once). */
+  async views(db: Executor, rows: AgentRow[]): Promise<AgentView[]> {
+    const ids = rows.map((a) => a.id);
+    const [tunnels, counts] = await Promise.all([getTunnels(db, ids), countRulesByAgent(db, ids)]);
     const byAgent = new Map(tunnels.map((t) => [t.agent_id, t]));
     return rows.map((a) => agentView(a, byAgent.get(a.id), counts.get(a.id) ?? 0));
   }
@@ -142,11 +166,20 @@ export class AgentService {
    */
   async remove(id: string): Promise<boolean> {
     const at = this.options.clock();
-    const removed = await this.options.db.transaction().execute(async (tx) => {
+    const removed = await withChanges(this.options.db, at, async (tx, changes) => {
       if (!(await agents.deleteAgent(tx, id))) return false;
-      await keys.revokeKeysOfAgent(tx, id, at);
+      const revoked = await keys.revokeKeysOfAgent(tx, id, at);
       await deleteCommandsOfAgent(tx, id);
       const rules = await deleteRulesOfAgent(tx, id);
+      changes.add(
+        ...rules.map((r) => ruleRemoved(r)),
+        ...revoked.map((k) => ({
+          kind: "key" as const,
+          action: "revoked" as const,
+          key: keyView(k),
+        })),
+        { kind: "agent", action: "removed", agent_id: id },
+      );
       await appendEvent(tx, {
         agent_id: id,
         type: "agent_removed",

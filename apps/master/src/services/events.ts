@@ -1,4 +1,4 @@
-import type { AgentEvent, EventAccepted, LabelError } from "@dockflow/protocol";
+import type { AgentEvent, AgentView, EventAccepted, LabelError } from "@dockflow/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { z } from "zod";
@@ -9,16 +9,19 @@ import {
   appendTunnelStatuses,
   type TunnelStatusEntry,
 } from "../db/repositories/event-log.ts";
-import type { Database } from "../db/schema.ts";
+import type { Executor } from "../db/repositories/executor.ts";
+import type { AgentRow, Database } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
 import type { MasterMetrics } from "../metrics.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
+import { withChanges } from "./change-set.ts";
 import {
   applyContainerStart,
   applyContainerStop,
   applyStatusReport,
   type RuleContext,
 } from "./rules.ts";
+import { activityEntry } from "./views.ts";
 
 export interface EventServiceOptions {
   db: Kysely<Database>;
@@ -30,6 +33,8 @@ export interface EventServiceOptions {
   metrics: MasterMetrics;
   /** Desired state changed: the reconciler has work. */
   onRulesChanged: () => void;
+  /** The operator's views of agents (AgentService.views), for the change stream. */
+  views: (db: Executor, rows: AgentRow[]) => Promise<AgentView[]>;
 }
 
 /**
@@ -72,19 +77,26 @@ export class EventService {
       return { status: "accepted", duplicate: !fresh };
     }
 
-    const outcome = await db.transaction().execute(async (tx) => {
+    const outcome = await withChanges(db, at, async (tx, changes) => {
       // No existence check here: the key that authenticated this request is bound to the agent, and
       // removing an agent revokes its keys in the same transaction.
-      const fresh = await appendEvent(tx, {
+      const entry = {
         agent_id: agentId,
-        event_id: event.event_id,
+        event_id: event.event_id ?? null,
         type: event.type,
         payload: event as unknown as Record<string, unknown>,
         created_at: at,
-      });
-      if (!fresh) return { duplicate: true, changed: false, warnings: [] as LabelError[] };
+      };
+      const id = await appendEvent(tx, entry);
+      if (id === undefined)
+        return { duplicate: true, changed: false, warnings: [] as LabelError[] };
+      if (event.type !== "status_report") {
+        // Periodic full reports show up through the rule changes they cause, if any.
+        changes.add({ kind: "event", action: "logged", entry: activityEntry({ id, ...entry }) });
+      }
       const ctx: RuleContext = {
         tx,
+        changes,
         agentId,
         at,
         labelPrefix: this.options.labelPrefix,
@@ -121,16 +133,34 @@ export class EventService {
     };
   }
 
+  /**
+   * One statement for an agent that is online; an offline (or unknown) agent takes a transaction,
+   * which records the transition in the event log and the change stream.
+   */
   private async heartbeat(agentId: string, at: Date): Promise<z.infer<typeof EventAccepted>> {
-    const result = await agents.recordHeartbeat(this.options.db, agentId, at);
-    if (!result) throw notFound("agent");
-    if (result.previous === "offline") {
-      await appendEvent(this.options.db, {
-        agent_id: agentId,
-        type: "agent_online",
-        payload: {},
-        created_at: at,
-      });
+    const { db } = this.options;
+    if (await agents.touchOnlineAgent(db, agentId, at)) {
+      return { status: "accepted", duplicate: false };
+    }
+    const previous = await withChanges(db, at, async (tx, changes) => {
+      const result = await agents.recordHeartbeat(tx, agentId, at);
+      if (!result) throw notFound("agent");
+      if (result.previous === "offline") {
+        await appendEvent(tx, {
+          agent_id: agentId,
+          type: "agent_online",
+          payload: {},
+          created_at: at,
+        });
+        const agent = await agents.getAgent(tx, agentId);
+        if (agent) {
+          const [view] = await this.options.views(tx, [agent]);
+          if (view) changes.add({ kind: "agent", action: "online", agent: view });
+        }
+      }
+      return result.previous;
+    });
+    if (previous === "offline") {
       this.options.logger.info({ agent_id: agentId }, "agent back online");
     }
     return { status: "accepted", duplicate: false };

@@ -3,7 +3,8 @@ import type { ReconcileResult } from "@dockflow/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { CloudflareGateway } from "../cloudflare/index.ts";
-import { listAgents } from "../db/repositories/agents.ts";
+import { getAgent, listAgents } from "../db/repositories/agents.ts";
+import { recordChanges } from "../db/repositories/changes.ts";
 import * as dns from "../db/repositories/dns-records.ts";
 import { appendEvent } from "../db/repositories/event-log.ts";
 import { deleteExpiredRules, listRules } from "../db/repositories/rules.ts";
@@ -12,12 +13,15 @@ import {
   ensureTunnelRow,
   getTunnel,
   listTunnels,
+  type TunnelPatch,
   updateTunnel,
 } from "../db/repositories/tunnels.ts";
 import type { Database, RuleRow, TunnelRow } from "../db/schema.ts";
 import type { MasterMetrics } from "../metrics.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
+import { withChanges } from "./change-set.ts";
 import { ingressKey, ingressOf, rulesMap } from "./rule-target.ts";
+import { ruleRemoved, sameTunnelView, tunnelView } from "./views.ts";
 
 export interface ReconcilerOptions {
   db: Kysely<Database>;
@@ -121,6 +125,7 @@ export class Reconciler {
       return;
     }
     this.options.logger.warn({ errors: result.errors }, "reconcile incomplete; will retry");
+    this.recordFailures(result.errors);
     if (this.stopped || this.retryTimer) return;
     const { baseMs, maxMs } = this.options.retry ?? { baseMs: 1_000, maxMs: 60_000 };
     const delay = Math.min(maxMs, baseMs * 2 ** this.failures++);
@@ -153,7 +158,7 @@ export class Reconciler {
     const result = emptyResult();
     const at = clock();
 
-    const expired = await db.transaction().execute(async (tx) => {
+    const expired = await withChanges(db, at, async (tx, changes) => {
       const rows = await deleteExpiredRules(tx, at);
       for (const rule of rows) {
         await appendEvent(tx, {
@@ -163,6 +168,7 @@ export class Reconciler {
           created_at: at,
         });
       }
+      changes.add(...rows.map(ruleRemoved));
       return rows;
     });
     result.rules_expired = expired.length;
@@ -220,15 +226,10 @@ export class Reconciler {
         ]);
         if (changed) result.ingress_updated += 1;
         const stillHeld = keys.filter((k) => !releasable.includes(k));
-        await updateTunnel(
-          db,
-          agentId,
-          {
-            applied_keys: [...desired.map(ingressKey), ...stillHeld],
-            applied_hash: this.digest(desired, stillHeld),
-          },
-          clock(),
-        );
+        await this.saveTunnel(agentId, {
+          applied_keys: [...desired.map(ingressKey), ...stillHeld],
+          applied_hash: this.digest(desired, stillHeld),
+        });
       } catch (error) {
         await this.fail(result, `tunnel:${agentId}`, error, agentId);
       }
@@ -239,7 +240,10 @@ export class Reconciler {
       if (liveAgents.has(tunnel.agent_id)) continue;
       try {
         if (tunnel.tunnel_id) await this.options.gateway.deleteTunnel(tunnel.tunnel_id);
-        await deleteTunnelRow(db, tunnel.agent_id);
+        await withChanges(db, clock(), async (tx, changes) => {
+          await deleteTunnelRow(tx, tunnel.agent_id);
+          changes.add({ kind: "tunnel", action: "removed", agent_id: tunnel.agent_id });
+        });
         result.tunnels_deleted += 1;
       } catch (error) {
         await this.fail(result, `tunnel:${tunnel.agent_id}`, error, tunnel.agent_id);
@@ -264,15 +268,21 @@ export class Reconciler {
     const { db, gateway, queue, clock } = this.options;
     let row = existing;
     if (!row) {
-      await ensureTunnelRow(db, agentId, `${this.options.tunnelNamePrefix}${agentId}`, clock());
-      row = await getTunnel(db, agentId);
+      const at = clock();
+      row = await withChanges(db, at, async (tx, changes) => {
+        await ensureTunnelRow(tx, agentId, `${this.options.tunnelNamePrefix}${agentId}`, at);
+        const created = await getTunnel(tx, agentId);
+        if (created)
+          changes.add({ kind: "tunnel", action: "changed", tunnel: tunnelView(created, true) });
+        return created;
+      });
       if (!row) throw new Error("tunnel row vanished");
     }
     let tunnelId = row.tunnel_id;
     if (!tunnelId) {
       if (rules.length === 0) return { tunnelId: null, held: [] };
       tunnelId = (await gateway.ensureTunnel(row.name)).id;
-      await updateTunnel(db, agentId, { tunnel_id: tunnelId, last_error: null }, clock());
+      await this.saveTunnel(agentId, { tunnel_id: tunnelId, last_error: null });
       result.tunnels_created += 1;
     }
 
@@ -308,12 +318,11 @@ export class Reconciler {
       ];
       const { changed } = await gateway.syncIngress(tunnelId, desired, owned);
       if (changed) result.ingress_updated += 1;
-      await updateTunnel(
-        db,
-        agentId,
-        { applied_keys: [...desiredKeys, ...held], applied_hash: hash, last_error: null },
-        clock(),
-      );
+      await this.saveTunnel(agentId, {
+        applied_keys: [...desiredKeys, ...held],
+        applied_hash: hash,
+        last_error: null,
+      });
     }
     return { tunnelId, held };
   }
@@ -381,13 +390,38 @@ export class Reconciler {
   private async fail(result: ReconcileResult, scope: string, error: unknown, agentId?: string) {
     const message = messageOf(error);
     result.errors.push({ scope, message });
-    if (agentId) {
-      await updateTunnel(
-        this.options.db,
-        agentId,
-        { last_error: message },
-        this.options.clock(),
-      ).catch(() => undefined);
-    }
+    if (agentId) await this.saveTunnel(agentId, { last_error: message }).catch(() => undefined);
+  }
+
+  /** Updates a tunnel row; when what operators see of it changed, that goes to the change stream. */
+  private async saveTunnel(agentId: string, patch: TunnelPatch): Promise<void> {
+    const at = this.options.clock();
+    await withChanges(this.options.db, at, async (tx, changes) => {
+      const before = await getTunnel(tx, agentId);
+      await updateTunnel(tx, agentId, patch, at);
+      const after = await getTunnel(tx, agentId);
+      if (!before || !after) return;
+      const live = (await getAgent(tx, agentId)) !== undefined;
+      const view = tunnelView(after, live);
+      if (sameTunnelView(tunnelView(before, live), view)) return;
+      changes.add({ kind: "tunnel", action: "changed", tunnel: view });
+    });
+  }
+
+  /** Records each failure of a pass on the change stream (after the pass; never fails it). */
+  private recordFailures(errors: ReconcileResult["errors"]) {
+    const changes = errors.map((e) => ({
+      kind: "reconcile" as const,
+      action: "failed" as const,
+      scope: e.scope,
+      message: e.message,
+      agent_id: e.scope.startsWith("tunnel:") ? e.scope.slice("tunnel:".length) : null,
+    }));
+    recordChanges(this.options.db, this.options.clock(), changes).catch((error: Error) =>
+      this.options.logger.warn(
+        { err: { message: error.message } },
+        "recording reconcile failures failed",
+      ),
+    );
   }
 }

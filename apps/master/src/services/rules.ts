@@ -7,8 +7,10 @@ import {
 import * as agents from "../db/repositories/agents.ts";
 import { appendEvent } from "../db/repositories/event-log.ts";
 import type { Executor } from "../db/repositories/executor.ts";
+import * as placements from "../db/repositories/placements.ts";
 import * as rules from "../db/repositories/rules.ts";
 import type { RuleRow } from "../db/schema.ts";
+import type { ChangeSet } from "./change-set.ts";
 import { ingressKey } from "./rule-target.ts";
 
 export interface RuleChanges {
@@ -19,6 +21,8 @@ export interface RuleChanges {
 
 export interface RuleContext {
   tx: Executor;
+  /** The transaction's changes for the operators' stream. */
+  changes: ChangeSet;
   agentId: string;
   at: Date;
   labelPrefix: string;
@@ -113,6 +117,7 @@ async function claimRules(
         updated_at: ctx.at,
       });
       await log(ctx, "rule_created", { rule: key, source });
+      ctx.changes.rule(key, "created");
       changed = true;
       continue;
     }
@@ -141,6 +146,7 @@ async function claimRules(
     } else if (current.state === "grace") {
       await log(ctx, "rule_revived", { rule: key });
     }
+    ctx.changes.rule(key, "changed");
     changed = true;
   }
   // Rules this source had here but no longer asks for (relabelled): into the grace period.
@@ -163,6 +169,7 @@ async function graceRules(ctx: RuleContext, candidates: RuleRow[]): Promise<bool
       updated_at: ctx.at,
     });
     await log(ctx, "rule_grace", { rule: rule.rule_key, until: until.toISOString() });
+    ctx.changes.rule(rule.rule_key, "grace");
     changed = true;
   }
   return changed;
@@ -172,13 +179,25 @@ function log(ctx: RuleContext, type: string, payload: Record<string, unknown>) {
   return appendEvent(ctx.tx, { agent_id: ctx.agentId, type, payload, created_at: ctx.at });
 }
 
-/** `container_start`: the container's rules become this agent's, active (a rule in grace revives). */
+/**
+ * `container_start`: the container's rules become this agent's, active (a rule in grace revives).
+ * A Swarm task started on another node does not take its service's hostname from an owner that is
+ * online and serves it (replicas spread over nodes, scaling): only a stated migration
+ * (`migration_source`, seed 6.3) does; otherwise the hostname moves when the owner's rule enters
+ * the grace period or the owner goes offline (see applyStatusReport).
+ */
 export async function applyContainerStart(
   ctx: RuleContext,
   container: ReportedContainer,
 ): Promise<RuleChanges> {
   const { specs, warnings } = await desiredSpecs(ctx, container);
   if (specs === undefined) return { changed: false, warnings };
+  if (container.service_id && !container.migration_source) {
+    const others = (await rules.getRulesBySource(ctx.tx, sourceOf(container))).filter(
+      (r) => r.agent_id !== ctx.agentId,
+    );
+    if (others.length > 0 && !(await mayTakeOver(ctx, others))) return { changed: false, warnings };
+  }
   return { changed: await claimRules(ctx, container, specs, null), warnings };
 }
 
@@ -196,10 +215,11 @@ export async function applyContainerStop(
 
 /**
  * `status_report`: the full list of what runs on the agent's node. Rules whose source runs are
- * active with the reported replica count; rules whose source is gone enter the grace period;
- * sources the master has no rules for yet are handled like a start. A hostname owned by another
- * agent moves here only when that agent is offline or its rule is in grace (a Swarm service with
- * replicas on several nodes must not flap between tunnels).
+ * active; rules whose source is gone enter the grace period; sources the master has no rules for
+ * yet are handled like a start. A hostname owned by another agent moves here only when that agent
+ * is offline or its rule is in grace (a Swarm service with replicas on several nodes must not flap
+ * between tunnels). Each agent's counts are kept as placements: a rule's replicas are its source's
+ * running tasks on all online agents' nodes, whichever agent owns it.
  */
 export async function applyStatusReport(
   ctx: RuleContext,
@@ -213,38 +233,61 @@ export async function applyStatusReport(
     if (entry) entry.count += 1;
     else running.set(source, { container, count: 1 });
   }
+  const counts = new Map([...running].map(([source, { count }]) => [source, count]));
+  const moved = new Set(await placements.replacePlacements(ctx.tx, ctx.agentId, counts, ctx.at));
+  const totals = new Map<string, number>();
+  const total = async (source: string) => {
+    let value = totals.get(source);
+    if (value === undefined) {
+      value = await placements.onlineReplicas(ctx.tx, source);
+      totals.set(source, value);
+    }
+    return value;
+  };
   let changed = false;
   const warnings: LabelError[] = [];
   const mine = await rules.listRules(ctx.tx, { agentId: ctx.agentId });
   const mineBySource = new Set(mine.map((r) => r.source));
   const gone: RuleRow[] = [];
   for (const rule of mine) {
-    const entry = running.get(rule.source);
-    if (!entry) {
+    if (!running.has(rule.source)) {
       gone.push(rule);
       continue;
     }
-    if (rule.state !== "active" || rule.replicas !== entry.count) {
+    const replicas = await total(rule.source);
+    if (rule.state !== "active" || rule.replicas !== replicas) {
       await rules.updateRule(ctx.tx, rule.rule_key, {
         state: "active",
         grace_until: null,
-        replicas: entry.count,
+        replicas,
         updated_at: ctx.at,
       });
       if (rule.state === "grace") await log(ctx, "rule_revived", { rule: rule.rule_key });
+      ctx.changes.rule(rule.rule_key, "changed");
       changed = true;
     }
   }
   if (await graceRules(ctx, gone)) changed = true;
 
-  for (const [source, { container, count }] of running) {
+  for (const [source, { container }] of running) {
     if (mineBySource.has(source)) continue;
     const elsewhere = await rules.getRulesBySource(ctx.tx, source);
     if (elsewhere.length > 0 && !(await mayTakeOver(ctx, elsewhere))) continue;
     const { specs, warnings: w } = await desiredSpecs(ctx, container);
     if (specs === undefined || specs.length === 0) continue;
     warnings.push(...w);
-    if (await claimRules(ctx, container, specs, count)) changed = true;
+    if (await claimRules(ctx, container, specs, await total(source))) changed = true;
+  }
+  // Another agent's rules whose replica count this report changed.
+  for (const source of moved) {
+    if (mineBySource.has(source)) continue;
+    for (const rule of await rules.getRulesBySource(ctx.tx, source)) {
+      if (rule.agent_id === ctx.agentId || rule.state !== "active") continue;
+      const replicas = await total(source);
+      if (rule.replicas === replicas) continue;
+      await rules.updateRule(ctx.tx, rule.rule_key, { replicas, updated_at: ctx.at });
+      changed = true;
+    }
   }
   return { changed, warnings };
 }

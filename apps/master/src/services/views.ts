@@ -1,5 +1,5 @@
-import type { AgentView, KeyView, RuleView, TunnelView } from "@dockflow/protocol";
-import type { AgentKeyRow, AgentRow, RuleRow, TunnelRow } from "../db/schema.ts";
+import type { ActivityEntry, AgentView, KeyView, RuleView, TunnelView } from "@dockflow/protocol";
+import type { AgentKeyRow, AgentRow, EventLogRow, RuleRow, TunnelRow } from "../db/schema.ts";
 import { ruleTarget } from "./rule-target.ts";
 
 const iso = (d: Date) => d.toISOString();
@@ -70,4 +70,30 @@ export function keyView(key: AgentKeyRow): KeyView {
     revoked_at: isoOrNull(key.revoked_at),
     last_used_at: isoOrNull(key.last_used_at),
   };
+}
+
+export function activityEntry(entry: EventLogRow): ActivityEntry {
+  return {
+    id: String(entry.id),
+    at: iso(entry.created_at),
+    type: entry.type,
+    agent_id: entry.agent_id,
+    payload: entry.payload,
+  };
+}
+
+/** The change that says a rule is gone. */
+export function ruleRemoved(rule: RuleRow) {
+  return {
+    kind: "rule" as const,
+    action: "removed" as const,
+    hostname: rule.hostname,
+    path: rule.path === "" ? null : rule.path,
+    agent_id: rule.agent_id,
+  };
+}
+
+/** Whether two views of a tunnel show the same thing (its update time aside). */
+export function sameTunnelView(a: TunnelView, b: TunnelView): boolean {
+  return JSON.stringify({ ...a, updated_at: "" }) === JSON.stringify({ ...b, updated_at: "" });
 }

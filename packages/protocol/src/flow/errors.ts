@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RequestId } from "../common.ts";
+import { ExecOperation } from "./exec.ts";
 import { LOG_OPERATIONS } from "./logs.ts";
 
 /** The seed's eight error types, and no others. */
@@ -28,6 +29,7 @@ export const Operation = z.enum([
   "list_containers",
   "get_activity_log",
   ...LOG_OPERATIONS,
+  ...ExecOperation.options,
 ]);
 export type Operation = z.infer<typeof Operation>;
 

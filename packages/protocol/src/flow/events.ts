@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ErrorBody, type Operation } from "./errors.ts";
+import { execClientEvents, execReplyEventOf, execServerEvents } from "./exec.ts";
 import { logClientEvents, logReplyEventOf, logServerEvents } from "./logs.ts";
 import * as reply from "./replies.ts";
 import * as req from "./requests.ts";
@@ -17,6 +18,7 @@ export const clientEvents = {
   list_containers: req.ListContainersRequest,
   get_activity_log: req.GetActivityLogRequest,
   ...logClientEvents,
+  ...execClientEvents,
 } as const satisfies Record<Operation, z.ZodType>;
 
 /** Server-to-client events and the schema of each payload. */
@@ -39,6 +41,7 @@ export const serverEvents = {
   container_status_update: reply.ContainerStatusUpdate,
   activity_log: reply.ActivityLog,
   ...logServerEvents,
+  ...execServerEvents,
   error: ErrorBody,
 } as const;
 
@@ -55,6 +58,7 @@ export const replyEventOf = {
   list_containers: "container_list",
   get_activity_log: "activity_log_history",
   ...logReplyEventOf,
+  ...execReplyEventOf,
 } as const satisfies Record<Operation, keyof typeof serverEvents>;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -169,6 +169,8 @@ export const ActivityType = z.enum([
   "container_crashed",
   "crash_recovery",
   "health_warning",
+  "exec_started",
+  "exec_ended",
   "error",
 ]);
 

@@ -121,11 +121,6 @@ export const ReconcileResult = z.object({
 });
 export type ReconcileResult = z.infer<typeof ReconcileResult>;
 
-export const AgentList = z.object({ agents: z.array(AgentView) });
-export const TunnelList = z.object({ tunnels: z.array(TunnelView) });
-export const RuleList = z.object({ rules: z.array(RuleView) });
-export const KeyList = z.object({ keys: z.array(KeyView) });
-
 export const EnqueuedCommands = z.object({
   commands: z.array(z.object({ id: z.string(), action: z.string() })),
 });

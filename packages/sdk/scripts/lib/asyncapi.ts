@@ -95,6 +95,21 @@ const SUMMARIES: Record<ClientEvent | ServerEvent, string> = {
     "Push: a container exited unexpectedly (with the crash recovery plan, if any).",
   container_status_update: "Push: periodic bulk status of the containers.",
   activity_log: "Push: one activity log entry.",
+  exec_start:
+    "Start an exec session (default `/bin/sh`) in a running container; only this client sees and drives it. Needs FLOW_EXEC_ENABLED on the manager.",
+  exec_input:
+    'Write to an exec session\'s standard input: `data` is UTF-8 text, or base64 with `encoding: "base64"`.',
+  exec_resize: "Resize an exec session's terminal (sessions started with `tty`).",
+  exec_close:
+    "End an exec session: SIGHUP, then SIGKILL after a grace period; `exec_ended` follows.",
+  exec_started: "Reply to `exec_start`: the session id; output follows as `exec_output`.",
+  exec_input_written: "Reply to `exec_input`: how many bytes were written.",
+  exec_resized: "Reply to `exec_resize`.",
+  exec_closed: "Reply to `exec_close`: the session is ending; `exec_ended` follows.",
+  exec_output:
+    "Push to the session's client: output of an exec session, base64-encoded, with the stream it came from.",
+  exec_ended:
+    "Push to the session's client: the exec process ended, with its exit code (after `exec_close`, or by itself).",
   error: "A request failed (also passed to the request's acknowledgement).",
   // Container logs.
   get_container_logs:

@@ -29,6 +29,7 @@ const CONSTRAINTS = new Set([
   "maxLength",
   "pattern",
   "format",
+  "contentEncoding",
   "minimum",
   "maximum",
   "exclusiveMinimum",

@@ -14,6 +14,7 @@ import {
   type MessageReceived,
 } from "../generated/flow-events.ts";
 import { FlowClosedError, FlowConnectionError, FlowError, FlowTimeoutError } from "./errors.ts";
+import { type FlowExecOptions, type FlowExecSession, startExec } from "./exec.ts";
 import { type FlowLogStream, type FlowLogsOptions, followLogs } from "./logs.ts";
 
 /** Socket.IO's reconnection settings (on by default: unlimited attempts, 1 s to 5 s apart). */
@@ -115,6 +116,12 @@ export interface FlowClient extends FlowRequestMethods<FlowCallOptions> {
    * batches that ends when the container is removed; `break` unsubscribes.
    */
   logs(containerId: string, options?: FlowLogsOptions): FlowLogStream;
+  /**
+   * Starts an exec session in a running container (the manager must run with
+   * FLOW_EXEC_ENABLED=true): a shell by default, or `cmd`; with `tty`, a terminal to resize.
+   * Resolves once `exec_started` arrived; rejects with a `FlowError` as `execStart` does.
+   */
+  exec(containerId: string, options?: FlowExecOptions): Promise<FlowExecSession>;
   /** Adds a listener; returns a function that removes it. */
   on<E extends FlowClientEventName>(event: E, listener: FlowClientEvents[E]): () => void;
   /** Adds a listener called at most once; returns a function that removes it. */
@@ -435,6 +442,7 @@ export function createFlowClient(url: string, options: FlowClientOptions = {}): 
       return reply.lines;
     },
     logs: (containerId, logsOptions) => followLogs(socket, call, containerId, logsOptions),
+    exec: (containerId, execOptions) => startExec(socket, call, containerId, execOptions),
     on(event, listener) {
       // biome-ignore lint/suspicious/noExplicitAny: the emitter's own typing is per-socket
       (target(event) as any).on(event, listener);

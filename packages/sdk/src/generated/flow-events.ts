@@ -18,7 +18,7 @@ export interface ActivityLogHistory {
   entries: ActivityLog[];
 }
 
-export type ActivityType = "container_created" | "container_started" | "container_stopped" | "container_restarted" | "container_updated" | "container_deleted" | "message_sent" | "message_received" | "image_pull" | "status_changed" | "container_crashed" | "crash_recovery" | "health_warning" | "error";
+export type ActivityType = "container_created" | "container_started" | "container_stopped" | "container_restarted" | "container_updated" | "container_deleted" | "message_sent" | "message_received" | "image_pull" | "status_changed" | "container_crashed" | "crash_recovery" | "health_warning" | "exec_started" | "exec_ended" | "error";
 
 export interface Connected {
   message: string;
@@ -219,6 +219,106 @@ export interface ErrorDetails {
 
 export type ErrorType = "image_not_found" | "container_not_found" | "docker_api_error" | "socket_error" | "socket_timeout_error" | "socket_connection_error" | "validation_error" | "system_error";
 
+export type ExecCloseAck = {
+  ok: true;
+  data: ExecClosed;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecClosed {
+  request_id?: RequestId;
+  session_id: string;
+}
+
+export interface ExecCloseRequest {
+  request_id?: RequestId;
+  session_id: string;
+}
+
+export interface ExecEnded {
+  session_id: string;
+  container_id: string;
+  exit_code: number | null;
+  reason: "exited" | "closed";
+}
+
+export type ExecInputAck = {
+  ok: true;
+  data: ExecInputWritten;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecInputRequest {
+  request_id?: RequestId;
+  session_id: string;
+  data: string;
+  encoding?: "utf8" | "base64";
+}
+
+export interface ExecInputWritten {
+  request_id?: RequestId;
+  session_id: string;
+  bytes: number;
+}
+
+export interface ExecOutput {
+  session_id: string;
+  stream: "stdout" | "stderr";
+  data: string;
+}
+
+export type ExecResizeAck = {
+  ok: true;
+  data: ExecResized;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecResized {
+  request_id?: RequestId;
+  session_id: string;
+  cols: number;
+  rows: number;
+}
+
+export interface ExecResizeRequest {
+  request_id?: RequestId;
+  session_id: string;
+  cols: number;
+  rows: number;
+}
+
+export type ExecStartAck = {
+  ok: true;
+  data: ExecStarted;
+} | {
+  ok: false;
+  error: ErrorBody;
+};
+
+export interface ExecStarted {
+  request_id?: RequestId;
+  session_id: string;
+  container_id: string;
+  cmd: string[];
+  tty: boolean;
+}
+
+export interface ExecStartRequest {
+  request_id?: RequestId;
+  container_id: string;
+  cmd?: string[];
+  tty?: boolean;
+  cols?: number;
+  rows?: number;
+  env?: Record<string, string>;
+}
+
 export interface FlowMessage {
   command: string;
   data?: unknown;
@@ -320,7 +420,7 @@ export interface MessageSent {
   message_id: string;
 }
 
-export type Operation = "create_container" | "start_container" | "stop_container" | "restart_container" | "update_container" | "delete_container" | "send_message" | "get_container_status" | "list_containers" | "get_activity_log" | "get_container_logs" | "subscribe_logs" | "unsubscribe_logs";
+export type Operation = "create_container" | "start_container" | "stop_container" | "restart_container" | "update_container" | "delete_container" | "send_message" | "get_container_status" | "list_containers" | "get_activity_log" | "get_container_logs" | "subscribe_logs" | "unsubscribe_logs" | "exec_start" | "exec_input" | "exec_resize" | "exec_close";
 
 export type RequestId = string;
 
@@ -483,6 +583,14 @@ export interface FlowRequests {
   subscribe_logs: SubscribeLogsRequest;
   /** Stop following a container's output. */
   unsubscribe_logs: UnsubscribeLogsRequest;
+  /** Start an exec session (default `/bin/sh`) in a running container; only this client sees and drives it. Needs FLOW_EXEC_ENABLED on the manager. */
+  exec_start: ExecStartRequest;
+  /** Write to an exec session's standard input: `data` is UTF-8 text, or base64 with `encoding: "base64"`. */
+  exec_input: ExecInputRequest;
+  /** Resize an exec session's terminal (sessions started with `tty`). */
+  exec_resize: ExecResizeRequest;
+  /** End an exec session: SIGHUP, then SIGKILL after a grace period; `exec_ended` follows. */
+  exec_close: ExecCloseRequest;
 }
 
 /** Request event name to the name of the event that answers it. */
@@ -500,6 +608,10 @@ export interface FlowReplyEvents {
   get_container_logs: "container_logs";
   subscribe_logs: "logs_subscribed";
   unsubscribe_logs: "logs_unsubscribed";
+  exec_start: "exec_started";
+  exec_input: "exec_input_written";
+  exec_resize: "exec_resized";
+  exec_close: "exec_closed";
 }
 
 /** Request event name to the reply's payload (what an awaited call resolves with). */
@@ -517,6 +629,10 @@ export interface FlowReplies {
   get_container_logs: ContainerLogs;
   subscribe_logs: LogsSubscribed;
   unsubscribe_logs: LogsUnsubscribed;
+  exec_start: ExecStarted;
+  exec_input: ExecInputWritten;
+  exec_resize: ExecResized;
+  exec_close: ExecClosed;
 }
 
 /** Request event name to the acknowledgement its callback receives. */
@@ -534,6 +650,10 @@ export interface FlowAcks {
   get_container_logs: GetContainerLogsAck;
   subscribe_logs: SubscribeLogsAck;
   unsubscribe_logs: UnsubscribeLogsAck;
+  exec_start: ExecStartAck;
+  exec_input: ExecInputAck;
+  exec_resize: ExecResizeAck;
+  exec_close: ExecCloseAck;
 }
 
 /** Server-to-client event name to its payload (replies and pushes). */
@@ -580,12 +700,24 @@ export interface FlowServerEvents {
   logs_unsubscribed: LogsUnsubscribed;
   /** Push: a batch of a followed container's lines (every ~100 ms or 64 KiB); `dropped` counts lines lost just before it to a slow reader; `ended` marks the last one (the container was removed). */
   container_log: ContainerLog;
+  /** Reply to `exec_start`: the session id; output follows as `exec_output`. */
+  exec_started: ExecStarted;
+  /** Reply to `exec_input`: how many bytes were written. */
+  exec_input_written: ExecInputWritten;
+  /** Reply to `exec_resize`. */
+  exec_resized: ExecResized;
+  /** Reply to `exec_close`: the session is ending; `exec_ended` follows. */
+  exec_closed: ExecClosed;
+  /** Push to the session's client: output of an exec session, base64-encoded, with the stream it came from. */
+  exec_output: ExecOutput;
+  /** Push to the session's client: the exec process ended, with its exit code (after `exec_close`, or by itself). */
+  exec_ended: ExecEnded;
   /** A request failed (also passed to the request's acknowledgement). */
   error: ErrorBody;
 }
 
 /** Events the server sends without being asked. */
-export type FlowPushEventName = "connected" | "message_received" | "status_changed" | "container_health_warning" | "container_crashed" | "container_status_update" | "activity_log" | "container_log" | "error";
+export type FlowPushEventName = "connected" | "message_received" | "status_changed" | "container_health_warning" | "container_crashed" | "container_status_update" | "activity_log" | "container_log" | "exec_output" | "exec_ended" | "error";
 
 export type FlowRequestName = keyof FlowRequests;
 export type FlowServerEventName = keyof FlowServerEvents;
@@ -605,13 +737,17 @@ export const flowRequests = {
   get_container_logs: { method: "getContainerLogs", reply: "container_logs" },
   subscribe_logs: { method: "subscribeLogs", reply: "logs_subscribed" },
   unsubscribe_logs: { method: "unsubscribeLogs", reply: "logs_unsubscribed" },
+  exec_start: { method: "execStart", reply: "exec_started" },
+  exec_input: { method: "execInput", reply: "exec_input_written" },
+  exec_resize: { method: "execResize", reply: "exec_resized" },
+  exec_close: { method: "execClose", reply: "exec_closed" },
 } as const satisfies Record<FlowRequestName, { method: string; reply: FlowServerEventName }>;
 
 /** Every server-to-client event name. */
-export const flowServerEventNames = ["connected","container_created","container_started","container_stopped","container_restarted","container_updated","container_deleted","message_sent","message_received","container_status","container_list","activity_log_history","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","container_logs","logs_subscribed","logs_unsubscribed","container_log","error"] as const satisfies readonly FlowServerEventName[];
+export const flowServerEventNames = ["connected","container_created","container_started","container_stopped","container_restarted","container_updated","container_deleted","message_sent","message_received","container_status","container_list","activity_log_history","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","container_logs","logs_subscribed","logs_unsubscribed","container_log","exec_started","exec_input_written","exec_resized","exec_closed","exec_output","exec_ended","error"] as const satisfies readonly FlowServerEventName[];
 
 /** The push events (sent without a request). */
-export const flowPushEventNames = ["connected","message_received","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","container_log","error"] as const satisfies readonly FlowPushEventName[];
+export const flowPushEventNames = ["connected","message_received","status_changed","container_health_warning","container_crashed","container_status_update","activity_log","container_log","exec_output","exec_ended","error"] as const satisfies readonly FlowPushEventName[];
 
 /**
  * One awaitable method per request: resolves with the reply event's payload, rejects with
@@ -644,4 +780,12 @@ export interface FlowRequestMethods<O> {
   subscribeLogs(payload: SubscribeLogsRequest, options?: O): Promise<LogsSubscribed>;
   /** Stop following a container's output. Emits `unsubscribe_logs`, resolves with `logs_unsubscribed`. */
   unsubscribeLogs(payload: UnsubscribeLogsRequest, options?: O): Promise<LogsUnsubscribed>;
+  /** Start an exec session (default `/bin/sh`) in a running container; only this client sees and drives it. Needs FLOW_EXEC_ENABLED on the manager. Emits `exec_start`, resolves with `exec_started`. */
+  execStart(payload: ExecStartRequest, options?: O): Promise<ExecStarted>;
+  /** Write to an exec session's standard input: `data` is UTF-8 text, or base64 with `encoding: "base64"`. Emits `exec_input`, resolves with `exec_input_written`. */
+  execInput(payload: ExecInputRequest, options?: O): Promise<ExecInputWritten>;
+  /** Resize an exec session's terminal (sessions started with `tty`). Emits `exec_resize`, resolves with `exec_resized`. */
+  execResize(payload: ExecResizeRequest, options?: O): Promise<ExecResized>;
+  /** End an exec session: SIGHUP, then SIGKILL after a grace period; `exec_ended` follows. Emits `exec_close`, resolves with `exec_closed`. */
+  execClose(payload: ExecCloseRequest, options?: O): Promise<ExecClosed>;
 }

@@ -893,10 +893,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List agents with their status, tunnel and rule count */
+        /** List agents with their status, tunnel and rule count (by id, paginated) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -930,6 +933,25 @@ export interface paths {
                                 tunnel_id: string | null;
                                 rule_count: number;
                             }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
                         };
                     };
                 };
@@ -1310,10 +1332,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tunnels (one per agent) with the ingress keys the master manages */
+        /** List tunnels (one per agent) with the ingress keys the master manages (by agent id, paginated) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1342,6 +1367,25 @@ export interface paths {
                                 /** Format: date-time */
                                 updated_at: string;
                             }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
                         };
                     };
                 };
@@ -1416,12 +1460,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List ingress rules (filter by agent_id, state) */
+        /** List ingress rules by hostname and path (filter by agent_id, state, q: part of the hostname; paginated) */
         get: {
             parameters: {
                 query?: {
+                    limit?: number;
+                    cursor?: string;
                     agent_id?: string;
                     state?: "active" | "grace";
+                    q?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1469,6 +1516,7 @@ export interface paths {
                                 /** Format: date-time */
                                 updated_at: string;
                             }[];
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -1561,10 +1609,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List agent keys (never the keys themselves) */
+        /** List agent keys, oldest first (never the keys themselves; paginated) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1589,6 +1640,25 @@ export interface paths {
                                 /** Format: date-time */
                                 last_used_at: string | null;
                             }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
                         };
                     };
                 };
@@ -2030,6 +2100,1359 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console's session (a reloaded page gets its CSRF token back); 401 when signed out */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed in */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            csrf_token: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Sign the console in with the admin token: sets the HttpOnly, SameSite=Strict session cookie */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Signed in; keep csrf_token in memory for X-CSRF-Token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            csrf_token: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        /** Sign out: revokes the session on the server and clears the cookie (X-CSRF-Token) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-Sent Events: every change operators see (`event: change`, data a StreamChange); resume with Last-Event-ID */
+        get: {
+            parameters: {
+                query?: {
+                    last_event_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description `id: <change id>`, `event: change`, `data: <StreamChange JSON>`; `event: reset` when the changes after Last-Event-ID are gone; `: ping` comments */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": ({
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "agent";
+                            /** @enum {string} */
+                            action: "registered" | "online" | "offline";
+                            agent: {
+                                agent_id: string;
+                                display_name: string;
+                                version: string;
+                                /** @enum {string} */
+                                mode: "standalone" | "swarm";
+                                node_id: string | null;
+                                /** @enum {string|null} */
+                                node_role: "manager" | "worker" | null;
+                                hostname: string | null;
+                                /** @enum {string} */
+                                status: "online" | "offline";
+                                /** Format: date-time */
+                                last_heartbeat: string;
+                                /** Format: date-time */
+                                registered_at: string;
+                                key_id: string | null;
+                                tunnel_id: string | null;
+                                rule_count: number;
+                            };
+                        } | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "agent";
+                            /** @enum {string} */
+                            action: "removed";
+                            agent_id: string;
+                        }) | ({
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "rule";
+                            /** @enum {string} */
+                            action: "created" | "changed" | "grace";
+                            rule: {
+                                hostname: string;
+                                path: string | null;
+                                service: string;
+                                zone_name: string | null;
+                                origin_request: {
+                                    noTLSVerify?: boolean;
+                                    originServerName?: string;
+                                    httpHostHeader?: string;
+                                    http2Origin?: boolean;
+                                    disableChunkedEncoding?: boolean;
+                                    matchSNIToHost?: boolean;
+                                } | null;
+                                agent_id: string;
+                                source: string;
+                                container_name: string;
+                                /** @enum {string} */
+                                state: "active" | "grace";
+                                /** Format: date-time */
+                                grace_until: string | null;
+                                replicas: number | null;
+                                target: {
+                                    service: string;
+                                    port?: number;
+                                    path?: string;
+                                    replicas?: number;
+                                    load_balancer?: string;
+                                };
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                            };
+                        } | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "rule";
+                            /** @enum {string} */
+                            action: "removed";
+                            hostname: string;
+                            path: string | null;
+                            agent_id: string;
+                        }) | ({
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "tunnel";
+                            /** @enum {string} */
+                            action: "changed";
+                            tunnel: {
+                                agent_id: string;
+                                name: string;
+                                tunnel_id: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "active" | "orphaned";
+                                connector_status: string | null;
+                                connector_version: string | null;
+                                managed_rules: string[];
+                                last_error: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                            };
+                        } | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "tunnel";
+                            /** @enum {string} */
+                            action: "removed";
+                            agent_id: string;
+                        }) | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "connector";
+                            /** @enum {string} */
+                            action: "changed";
+                            agent_id: string;
+                            connector_status: string;
+                            connector_version: string | null;
+                        } | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "key";
+                            /** @enum {string} */
+                            action: "issued" | "bound" | "revoked";
+                            key: {
+                                id: string;
+                                name: string;
+                                agent_id: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                revoked_at: string | null;
+                                /** Format: date-time */
+                                last_used_at: string | null;
+                            };
+                        } | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "reconcile";
+                            /** @enum {string} */
+                            action: "failed";
+                            scope: string;
+                            message: string;
+                            agent_id: string | null;
+                        } | {
+                            id: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "event";
+                            /** @enum {string} */
+                            action: "logged";
+                            entry: {
+                                id: string;
+                                /** Format: date-time */
+                                at: string;
+                                type: string;
+                                agent_id: string | null;
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The master's event log, newest first (filter by type, agent_id, q: text in the type, agent id or payload; paginated) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    type?: string;
+                    agent_id?: string;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Event log entries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                id: string;
+                                /** Format: date-time */
+                                at: string;
+                                type: string;
+                                agent_id: string | null;
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public settings of the console (no secrets): where the flow manager is */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The console's settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            flow_manager_url: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhooks, oldest first (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Webhooks */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhooks: {
+                                id: string;
+                                url: string;
+                                events: ("agent_offline" | "agent_online" | "connector_down" | "connector_up" | "reconcile_failed" | "hostname_published" | "hostname_removed")[];
+                                description: string;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a webhook: a URL, the events it wants, and the secret that signs its deliveries
+         * @description The secret is write-only: it is never returned or logged. Deliveries are signed with HMAC-SHA256 (see docs/notifications.md).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                        events: ("agent_offline" | "agent_online" | "connector_down" | "connector_up" | "reconcile_failed" | "hostname_published" | "hostname_removed")[];
+                        secret: string;
+                        /** @default  */
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The webhook (without its secret) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: ("agent_offline" | "agent_online" | "connector_down" | "connector_up" | "reconcile_failed" | "hostname_published" | "hostname_removed")[];
+                            description: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook and its deliveries (queued ones are not sent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a `test` event for a webhook (delivered, signed and retried like any other) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The queued delivery */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            webhook_id: string;
+                            event_id: string;
+                            event: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed";
+                            attempts: number;
+                            last_status_code: number | null;
+                            last_error: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            next_attempt_at: string | null;
+                            /** Format: date-time */
+                            delivered_at: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first: status, attempts, last error */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "delivered" | "failed";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deliveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                id: string;
+                                webhook_id: string;
+                                event_id: string;
+                                event: string;
+                                /** @enum {string} */
+                                status: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                last_status_code: number | null;
+                                last_error: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                next_attempt_at: string | null;
+                                /** Format: date-time */
+                                delivered_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON or a wrong field (`issues` names each one) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Authenticated, but not allowed here */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+                /** @description Rate limited (`retry_after`, `Retry-After`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            error: "bad_request" | "validation_error" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal_error";
+                            message: string;
+                            issues?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            retry_after?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -49,6 +49,32 @@ export interface MasterClientOptions {
   headers?: Record<string, string>;
   /** A fetch implementation (default: the global fetch). */
   fetch?: (input: Request) => Promise<Response>;
+  /**
+   * In a browser signed in to the master (`POST /session`): `"include"` (or `"same-origin"`) makes
+   * fetch send the HttpOnly session cookie.
+   */
+  credentials?: "include" | "same-origin" | "omit";
+  /**
+   * The session's CSRF token (`csrf_token` of `POST`/`GET /session`), sent as `X-CSRF-Token` on every
+   * request that changes state; a function is asked on each request (it may change at sign-in).
+   */
+  csrfToken?: string | (() => string | undefined);
+}
+
+/** Methods that change nothing: they never carry the CSRF token. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Adds `X-CSRF-Token` to state-changing requests. */
+function csrfMiddleware(token: string | (() => string | undefined)): Middleware {
+  return {
+    onRequest({ request }) {
+      const value = typeof token === "function" ? token() : token;
+      if (value !== undefined && !SAFE_METHODS.has(request.method)) {
+        request.headers.set("X-CSRF-Token", value);
+      }
+      return request;
+    },
+  };
 }
 
 export interface MasterClient {
@@ -60,7 +86,7 @@ export interface MasterClient {
   DELETE: MasterMethod<"delete">;
   /** The openapi-fetch client underneath: `{data, error, response}` instead of throwing. */
   readonly raw: Client<Paths, Media>;
-  /** The same client with another token (e.g. an agent key instead of the admin token). */
+  /** The same client (credentials, CSRF token too) with another token (e.g. an agent key). */
   withToken(token: string | undefined): MasterClient;
 }
 
@@ -78,7 +104,9 @@ export function createMasterClient(options: MasterClientOptions): MasterClient {
       ...(options.token !== undefined && { Authorization: `Bearer ${options.token}` }),
     },
     ...(options.fetch && { fetch: options.fetch }),
+    ...(options.credentials && { credentials: options.credentials }),
   });
+  if (options.csrfToken !== undefined) raw.use(csrfMiddleware(options.csrfToken));
 
   const method =
     <M extends HttpMethod>(name: Uppercase<M> & keyof Client<Paths, Media>): MasterMethod<M> =>

@@ -24,9 +24,11 @@ export interface TestFlowManager {
 /**
  * A real flow manager in this process, on the main Docker engine, on a free loopback port, with
  * a token, its own manager id (so it sees only its own containers) and the test labels on
- * everything it creates.
+ * everything it creates; `env` adds or overrides configuration.
  */
-export async function startTestFlowManager(): Promise<TestFlowManager> {
+export async function startTestFlowManager(
+  env: Record<string, string> = {},
+): Promise<TestFlowManager> {
   await waitFor(() => docker.getImage(FLOW_IMAGE).inspect(), {
     timeoutMs: 300_000,
     intervalMs: 1000,
@@ -48,6 +50,7 @@ export async function startTestFlowManager(): Promise<TestFlowManager> {
       FLOW_STATUS_INTERVAL_MS: "500",
       FLOW_STOP_TIMEOUT_SECONDS: "2",
       LOG_LEVEL: process.env.FLOW_TEST_LOG_LEVEL ?? "silent",
+      ...env,
     }),
   );
   return {

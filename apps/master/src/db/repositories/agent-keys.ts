@@ -1,3 +1,4 @@
+import { InvalidCursorError, type PageRequest } from "../../services/pagination.ts";
 import type { AgentKeyRow } from "../schema.ts";
 import type { Executor } from "./executor.ts";
 
@@ -16,8 +17,20 @@ export function getKey(db: Executor, id: string): Promise<AgentKeyRow | undefine
   return db.selectFrom("agent_keys").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export function listKeys(db: Executor): Promise<AgentKeyRow[]> {
-  return db.selectFrom("agent_keys").selectAll().orderBy("created_at").orderBy("id").execute();
+/** One page of keys, oldest first (`limit` + 1 rows); the sort key is `[created_at ISO, id]`. */
+export function listKeysPage(db: Executor, page: PageRequest): Promise<AgentKeyRow[]> {
+  let query = db.selectFrom("agent_keys").selectAll();
+  const [createdAt, id] = page.after ?? [];
+  if (createdAt !== undefined && id !== undefined) {
+    const at = new Date(createdAt);
+    if (Number.isNaN(at.getTime())) throw new InvalidCursorError();
+    query = query.where((eb) => eb(eb.refTuple("created_at", "id"), ">", eb.tuple(at, id)));
+  }
+  return query
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(page.limit + 1)
+    .execute();
 }
 
 /** Binds an unbound key to an agent; false when it was bound meanwhile. */
@@ -45,12 +58,14 @@ export async function revokeKey(db: Executor, id: string, at: Date): Promise<boo
   return true;
 }
 
-export async function revokeKeysOfAgent(db: Executor, agentId: string, at: Date): Promise<void> {
-  await db
+/** Revokes the agent's live keys; returns them. */
+export function revokeKeysOfAgent(db: Executor, agentId: string, at: Date): Promise<AgentKeyRow[]> {
+  return db
     .updateTable("agent_keys")
     .set({ revoked_at: at })
     .where("agent_id", "=", agentId)
     .where("revoked_at", "is", null)
+    .returningAll()
     .execute();
 }
 

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { PageRequest } from "../../services/pagination.ts";
 import type { AgentRow, AgentsTable } from "../schema.ts";
 import type { Executor } from "./executor.ts";
 
@@ -8,6 +9,22 @@ export function getAgent(db: Executor, id: string): Promise<AgentRow | undefined
 
 export function listAgents(db: Executor): Promise<AgentRow[]> {
   return db.selectFrom("agents").selectAll().orderBy("id").execute();
+}
+
+/** One page of agents by id (`limit` + 1 rows: see services/pagination.ts). */
+export function listAgentsPage(db: Executor, page: PageRequest): Promise<AgentRow[]> {
+  let query = db.selectFrom("agents").selectAll();
+  const [id] = page.after ?? [];
+  if (id !== undefined) query = query.where("id", ">", id);
+  return query
+    .orderBy("id")
+    .limit(page.limit + 1)
+    .execute();
+}
+
+export function getAgents(db: Executor, ids: string[]): Promise<AgentRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom("agents").selectAll().where("id", "in", ids).execute();
 }
 
 export type AgentRegistration = Pick<
@@ -43,6 +60,14 @@ export async function upsertAgent(
     )
     .execute();
   return { created: before === undefined, wasOffline: before?.status === "offline" };
+}
+
+/** A heartbeat of an agent that is online, in one statement; false when it is offline or unknown. */
+export async function touchOnlineAgent(db: Executor, id: string, at: Date): Promise<boolean> {
+  const result = await sql`
+    update agents set last_heartbeat = greatest(last_heartbeat, ${at}), updated_at = ${at}
+    where id = ${id} and status = 'online'`.execute(db);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { sql } from "kysely";
+import { InvalidCursorError, type PageRequest } from "../../services/pagination.ts";
+import type { EventLogRow } from "../schema.ts";
 import type { Executor } from "./executor.ts";
 
 export interface LogEntry {
@@ -10,10 +12,11 @@ export interface LogEntry {
 }
 
 /**
- * Appends to the event log. With an `event_id`, an entry already recorded for that agent is not
- * appended again and `false` comes back: the caller then knows the event is a redelivery.
+ * Appends to the event log; returns the entry's id. With an `event_id`, an entry already recorded
+ * for that agent is not appended again and `undefined` comes back: the caller then knows the
+ * event is a redelivery.
  */
-export async function appendEvent(db: Executor, entry: LogEntry): Promise<boolean> {
+export async function appendEvent(db: Executor, entry: LogEntry): Promise<string | undefined> {
   const values = {
     agent_id: entry.agent_id,
     event_id: entry.event_id ?? null,
@@ -22,8 +25,8 @@ export async function appendEvent(db: Executor, entry: LogEntry): Promise<boolea
     created_at: entry.created_at,
   };
   if (!entry.event_id) {
-    await db.insertInto("event_log").values(values).execute();
-    return true;
+    const row = await db.insertInto("event_log").values(values).returning("id").executeTakeFirst();
+    return row === undefined ? undefined : String(row.id);
   }
   const inserted = await db
     .insertInto("event_log")
@@ -33,7 +36,8 @@ export async function appendEvent(db: Executor, entry: LogEntry): Promise<boolea
     )
     .returning("id")
     .executeTakeFirst();
-  return inserted !== undefined;
+  // bigint: a string from pg, a number from PGlite.
+  return inserted === undefined ? undefined : String(inserted.id);
 }
 
 export interface TunnelStatusEntry {
@@ -47,8 +51,10 @@ export interface TunnelStatusEntry {
 
 /**
  * Connector status reports (`tunnel_status`), any number at once: each is appended to the event
- * log, and each agent's tunnel row (if it has one) takes the last new report of the batch, all in
- * one statement (atomic on its own). An entry whose `event_id` is already logged, or appears
+ * log, and each agent's tunnel row (if it has one) takes the last new report of the batch, a
+ * connector state that differs from the row's is recorded as a change (the stream's `connector`
+ * kind), all in one statement (atomic on its own; the change insert runs last, after the row
+ * updates, as the change lock requires). An entry whose `event_id` is already logged, or appears
  * earlier in the same batch, is a duplicate: `false` in its place of the answer, nothing changed.
  */
 export async function appendTunnelStatuses(
@@ -88,8 +94,18 @@ export async function appendTunnelStatuses(
     ), updated as (
       update tunnels t set connector_status = latest.status,
         connector_version = latest.version, updated_at = latest.created_at
-      from latest where t.agent_id = latest.agent_id
-      returning t.agent_id
+      from latest join tunnels old on old.agent_id = latest.agent_id
+      where t.agent_id = latest.agent_id
+      returning t.agent_id, latest.status, latest.version, latest.created_at,
+        (old.connector_status is distinct from latest.status
+          or old.connector_version is distinct from latest.version) as differs
+    ), noted as (
+      -- The sort reads every update before the first insert: the change lock the insert takes
+      -- must come after all the row locks of this statement.
+      insert into changes (created_at, body)
+      select created_at, jsonb_build_object('kind', 'connector', 'action', 'changed',
+        'agent_id', agent_id, 'connector_status', status, 'connector_version', version)
+      from (select * from updated order by agent_id) u where differs
     )
     select agent_id, event_id from logged where event_id is not null`.execute(db);
   const fresh = new Set(result.rows.map((r) => `${r.agent_id}\u0000${r.event_id}`));
@@ -101,4 +117,39 @@ export function listEvents(db: Executor, filter: { agentId?: string; type?: stri
   if (filter.agentId) query = query.where("agent_id", "=", filter.agentId);
   if (filter.type) query = query.where("type", "=", filter.type);
   return query.orderBy("id").execute();
+}
+
+export interface ActivityFilter {
+  type?: string | undefined;
+  agentId?: string | undefined;
+  /** Case-insensitive substring of the type, the agent id or the payload's JSON text. */
+  text?: string | undefined;
+}
+
+/** One page of the event log, newest first (`limit` + 1 rows); the sort key is `[id]`. */
+export function listActivityPage(
+  db: Executor,
+  filter: ActivityFilter,
+  page: PageRequest,
+): Promise<EventLogRow[]> {
+  let query = db.selectFrom("event_log").selectAll();
+  if (filter.type) query = query.where("type", "=", filter.type);
+  if (filter.agentId) query = query.where("agent_id", "=", filter.agentId);
+  if (filter.text) {
+    const needle = filter.text;
+    query = query.where(
+      sql<boolean>`(strpos(lower(type), lower(${needle})) > 0
+        or strpos(lower(coalesce(agent_id, '')), lower(${needle})) > 0
+        or strpos(lower(payload::text), lower(${needle})) > 0)`,
+    );
+  }
+  const [id] = page.after ?? [];
+  if (id !== undefined) {
+    if (!/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
+    query = query.where("id", "<", id);
+  }
+  return query
+    .orderBy("id", "desc")
+    .limit(page.limit + 1)
+    .execute();
 }

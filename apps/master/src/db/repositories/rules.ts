@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import type { PageRequest } from "../../services/pagination.ts";
 import type { NewRule, RuleRow, RulesTable } from "../schema.ts";
 import type { Executor } from "./executor.ts";
 
@@ -9,6 +11,38 @@ export function listRules(
   if (filter.agentId) query = query.where("agent_id", "=", filter.agentId);
   if (filter.state) query = query.where("state", "=", filter.state);
   return query.orderBy("hostname").orderBy("path").execute();
+}
+
+export interface RuleFilter {
+  agentId?: string | undefined;
+  state?: RulesTable["state"] | undefined;
+  /** Case-insensitive substring of the hostname. */
+  hostnameContains?: string | undefined;
+}
+
+/** One page of rules by hostname and path (`limit` + 1 rows). */
+export function listRulesPage(
+  db: Executor,
+  filter: RuleFilter,
+  page: PageRequest,
+): Promise<RuleRow[]> {
+  let query = db.selectFrom("rules").selectAll();
+  if (filter.agentId) query = query.where("agent_id", "=", filter.agentId);
+  if (filter.state) query = query.where("state", "=", filter.state);
+  if (filter.hostnameContains) {
+    query = query.where(
+      sql<boolean>`strpos(lower(hostname), lower(${filter.hostnameContains})) > 0`,
+    );
+  }
+  const [hostname, path] = page.after ?? [];
+  if (hostname !== undefined && path !== undefined) {
+    query = query.where((eb) => eb(eb.refTuple("hostname", "path"), ">", eb.tuple(hostname, path)));
+  }
+  return query
+    .orderBy("hostname")
+    .orderBy("path")
+    .limit(page.limit + 1)
+    .execute();
 }
 
 export function getRulesByKeys(db: Executor, keys: string[]): Promise<RuleRow[]> {
@@ -47,11 +81,14 @@ export function deleteRulesOfAgent(db: Executor, agentId: string): Promise<RuleR
   return db.deleteFrom("rules").where("agent_id", "=", agentId).returningAll().execute();
 }
 
-export async function countRulesByAgent(db: Executor): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom("rules")
-    .select(["agent_id", db.fn.countAll<string>().as("count")])
-    .groupBy("agent_id")
-    .execute();
+/** Rules per agent, of every agent or of those named. */
+export async function countRulesByAgent(
+  db: Executor,
+  agentIds?: string[],
+): Promise<Map<string, number>> {
+  if (agentIds?.length === 0) return new Map();
+  let query = db.selectFrom("rules").select(["agent_id", db.fn.countAll<string>().as("count")]);
+  if (agentIds) query = query.where("agent_id", "in", agentIds);
+  const rows = await query.groupBy("agent_id").execute();
   return new Map(rows.map((r) => [r.agent_id, Number(r.count)]));
 }

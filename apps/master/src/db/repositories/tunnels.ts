@@ -1,3 +1,4 @@
+import type { PageRequest } from "../../services/pagination.ts";
 import type { TunnelRow, TunnelsTable } from "../schema.ts";
 import type { Executor } from "./executor.ts";
 
@@ -7,6 +8,22 @@ export function getTunnel(db: Executor, agentId: string): Promise<TunnelRow | un
 
 export function listTunnels(db: Executor): Promise<TunnelRow[]> {
   return db.selectFrom("tunnels").selectAll().orderBy("agent_id").execute();
+}
+
+/** One page of tunnels by agent id (`limit` + 1 rows). */
+export function listTunnelsPage(db: Executor, page: PageRequest): Promise<TunnelRow[]> {
+  let query = db.selectFrom("tunnels").selectAll();
+  const [agentId] = page.after ?? [];
+  if (agentId !== undefined) query = query.where("agent_id", ">", agentId);
+  return query
+    .orderBy("agent_id")
+    .limit(page.limit + 1)
+    .execute();
+}
+
+export function getTunnels(db: Executor, agentIds: string[]): Promise<TunnelRow[]> {
+  if (agentIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom("tunnels").selectAll().where("agent_id", "in", agentIds).execute();
 }
 
 /** Records that the agent should have a tunnel (desired state first; Cloudflare comes later). */
