@@ -13,7 +13,11 @@ import type { Registry } from "prom-client";
 import { createGuards } from "./auth/guards.ts";
 import { AgentKeyCache } from "./auth/key-cache.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
-import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/index.ts";
+import {
+  type CloudflareGateway,
+  type CloudflareGatewayOptions,
+  createCloudflareGateway,
+} from "./cloudflare/index.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
@@ -43,8 +47,8 @@ export interface MasterOverrides {
   clock?: () => Date;
   /** fetch for the Cloudflare SDK (e.g. an in-process `@dockflow/cloudflare-sandbox`). */
   cloudflareFetch?: typeof fetch;
-  /** A ready Cloudflare gateway (tests); takes precedence over the configuration. */
-  gateway?: CloudflareGateway;
+  /** Builds the Cloudflare gateway (tests), given the master's hooks; takes precedence over the configuration. */
+  gateway?: (hooks: Pick<CloudflareGatewayOptions, "onRequest">) => CloudflareGateway;
   logger?: pino.Logger;
 }
 
@@ -70,8 +74,9 @@ async function cloudflareGateway(
   config: Config,
   overrides: MasterOverrides,
   logger: pino.Logger,
+  onRequest: (operation: string, status: string) => void,
 ): Promise<CloudflareGateway> {
-  if (overrides.gateway) return overrides.gateway;
+  if (overrides.gateway) return overrides.gateway({ onRequest });
   // The gateway makes its own `component: "cloudflare"` child logger.
   if (config.CLOUDFLARE_API_TOKEN && config.CLOUDFLARE_ACCOUNT_ID) {
     return createCloudflareGateway({
@@ -80,6 +85,7 @@ async function cloudflareGateway(
       ...(config.CLOUDFLARE_BASE_URL ? { baseURL: config.CLOUDFLARE_BASE_URL } : {}),
       ...(overrides.cloudflareFetch ? { fetch: overrides.cloudflareFetch } : {}),
       logger,
+      onRequest,
     });
   }
   // No Cloudflare account configured: run against the in-process stand-in, and say so loudly.
@@ -92,6 +98,7 @@ async function cloudflareGateway(
       baseURL: IN_PROCESS_BASE_URL,
       fetch: overrides.cloudflareFetch,
       logger,
+      onRequest,
     });
   }
   const zones = config.CLOUDFLARE_SANDBOX_ZONES.split(",")
@@ -108,6 +115,7 @@ async function cloudflareGateway(
     baseURL: sandbox.baseURL,
     fetch: sandbox.fetch as typeof fetch,
     logger,
+    onRequest,
   });
 }
 
@@ -178,7 +186,9 @@ export async function createMaster(
   const keysChanged = () => keyCache.invalidate();
   notifier.onKeysChanged(keysChanged);
 
-  const gateway = await cloudflareGateway(config, overrides, logger);
+  const gateway = await cloudflareGateway(config, overrides, logger, (operation, status) =>
+    metrics.cloudflareRequests.inc({ operation, status }),
+  );
   const queue = new CommandQueue({
     metrics,
     db,

@@ -48,6 +48,12 @@ export function createMasterMetrics(registry: Registry) {
       labelNames: ["kind"] as const,
       registers,
     }),
+    cloudflareRequests: new Counter({
+      name: "dockflow_master_cloudflare_requests_total",
+      help: 'HTTP attempts to the Cloudflare API, by operation (method and path template) and status (error: no answer); 429s are status="429"',
+      labelNames: ["operation", "status"] as const,
+      registers,
+    }),
     reconcileDuration: new Histogram({
       name: "dockflow_master_reconcile_duration_seconds",
       help: "Duration of reconcile passes",

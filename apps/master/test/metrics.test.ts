@@ -82,6 +82,13 @@ describe("master /metrics, scraped from a running master on PostgreSQL", () => {
       await value("dockflow_master_commands_delivered_total", { action: "start_tunnel" }),
     ).toBe(1);
     expect(await value("dockflow_master_tunnels", { state: "created" })).toBe(1);
+    // The tunnel was created at Cloudflare (the stand-in) with one POST, answered 200.
+    expect(
+      await value("dockflow_master_cloudflare_requests_total", {
+        operation: "POST /accounts/:id/cfd_tunnel",
+        status: "200",
+      }),
+    ).toBe(1);
     const samples = await scrape();
     const runs = sampleValue(samples, "dockflow_master_reconcile_runs_total", { kind: "event" });
     expect(runs).toBeGreaterThanOrEqual(1);
@@ -138,7 +145,7 @@ describe("master /metrics, scraped from a running master on PostgreSQL", () => {
     for (const sample of own) {
       expect(
         Object.keys(sample.labels).every((k) =>
-          ["state", "action", "type", "success", "kind", "le"].includes(k),
+          ["state", "action", "type", "success", "kind", "le", "operation", "status"].includes(k),
         ),
       ).toBe(true);
       const text = JSON.stringify(sample.labels);
