@@ -118,23 +118,6 @@ describe("outbox", () => {
     controller.abort();
     await outbox.close();
   });
-
-  it("keeps only the newest queued heartbeat and status report", () => {
-    const outbox = new Outbox({
-      capacity: 100,
-      agentId: () => new Promise(() => undefined),
-      send: async () => undefined,
-      reregister: () => undefined,
-      log: pino({ level: "silent" }),
-      signal: new AbortController().signal,
-    });
-    outbox.push({ type: "container_start", container: { name: "a", labels: {} } });
-    for (let i = 0; i < 5; i++) {
-      outbox.push({ type: "heartbeat" });
-      outbox.push({ type: "status_report", container: { containers: [] } });
-    }
-    expect(outbox.size).toBe(3);
-  });
 });
 
 describe("discovery", () => {

@@ -13,6 +13,14 @@ export interface ActivityInput {
   audience?: "all" | "none" | string[];
 }
 
+export interface ActivityLogOptions {
+  /** How many entries are kept for get_activity_log. */
+  size: number;
+  log: Logger;
+  /** Pushes an entry live as `activity_log` to everyone or to the listed clients. */
+  publish: (entry: ActivityEntry, audience: "all" | string[]) => void;
+}
+
 /**
  * The audit trail: every operation is kept in a ring buffer (for clients that connect later),
  * written as a structured pino line, and handed to `publish` for live `activity_log` events.
@@ -21,13 +29,9 @@ export class ActivityLog {
   private readonly ring: (ActivityEntry | undefined)[];
   private next = 0;
   private count = 0;
-  publish: (entry: ActivityEntry, audience: "all" | string[]) => void = () => {};
 
-  constructor(
-    size: number,
-    private readonly log: Logger,
-  ) {
-    this.ring = new Array(size);
+  constructor(private readonly options: ActivityLogOptions) {
+    this.ring = new Array(options.size);
   }
 
   record(input: ActivityInput): ActivityEntry {
@@ -42,7 +46,7 @@ export class ActivityLog {
     this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.ring.length;
     this.count = Math.min(this.count + 1, this.ring.length);
-    this.log.info(
+    this.options.log.info(
       {
         audit: true,
         activity_type: entry.activity_type,
@@ -53,7 +57,7 @@ export class ActivityLog {
       entry.message,
     );
     const audience = input.audience ?? "all";
-    if (audience !== "none") this.publish(entry, audience);
+    if (audience !== "none") this.options.publish(entry, audience);
     return entry;
   }
 

@@ -6,21 +6,26 @@ import { attachBridge } from "./bridge.ts";
 import { ClientRegistry } from "./clients.ts";
 import type { FlowManagerConfig } from "./config.ts";
 import { ConnectionPool } from "./connections.ts";
-import { CrashRecovery } from "./crash-recovery.ts";
 import { DockerAdapter, dockerClient } from "./docker.ts";
 import { EventWatcher } from "./event-watcher.ts";
 import { DockerExec } from "./exec/docker-exec.ts";
 import { ExecOperations } from "./exec/operations.ts";
 import { ExecSessions } from "./exec/sessions.ts";
+import type { HandlerTable } from "./handlers.ts";
 import { healthHandler } from "./health.ts";
 import { DockerLogSource } from "./logs/docker-logs.ts";
 import { LogHub } from "./logs/log-hub.ts";
 import { LogService } from "./logs/log-service.ts";
-import { Monitor } from "./monitor.ts";
+import { ManagedContainers } from "./managed-containers.ts";
+import { Messaging } from "./messaging.ts";
+import { Notifier } from "./notifier.ts";
+import { ContainerOperations } from "./operations.ts";
 import { PathGuard } from "./path-guard.ts";
-import { FlowService, type Operations } from "./service.ts";
+import { ResourceWatch } from "./resource-watch.ts";
+import { SocketFolders } from "./socket-folders.ts";
 import { StatsStreams } from "./stats.ts";
 import { StatusStore } from "./status-store.ts";
+import { StatusUpdates } from "./status-updates.ts";
 
 export const SERVER_VERSION = "0.1.0";
 /** How long start-up waits for Docker before serving anyway. */
@@ -34,165 +39,162 @@ export interface RunningFlowManager {
   close(): Promise<void>;
 }
 
-/** Builds every part from the parsed config, wires them together and starts listening. */
+/**
+ * The composition root: builds every part from the parsed config, in dependency order (each
+ * part gets what it uses in its options; nothing is bound later), and starts listening.
+ */
 export async function startFlowManager(
   config: FlowManagerConfig,
   options: { logger?: Logger } = {},
 ): Promise<RunningFlowManager> {
   const log = options.logger ?? pino({ level: config.logLevel, name: "flow-manager" });
-  const docker = new DockerAdapter(dockerClient(config.dockerHost), config.managerId);
-  const store = new StatusStore(config.statusHistorySize);
+  const child = (component: string) => log.child({ component });
+  const docker = new DockerAdapter({
+    docker: dockerClient(config.dockerHost),
+    managerId: config.managerId,
+  });
+  const store = new StatusStore({ historySize: config.statusHistorySize });
   const clients = new ClientRegistry();
-  const activity = new ActivityLog(config.activityLogSize, log.child({ component: "audit" }));
-  activity.publish = (entry, audience) => clients.emitToMany(audience, "activity_log", entry);
-
-  const pool = new ConnectionPool(
-    (containerId, envelope) => {
-      // Unasked messages go to every client that created or messaged the container.
-      const timestamp = new Date().toISOString();
-      const owners = clients.ownersOf(containerId);
-      for (const clientId of owners) {
-        clients.emitTo(clientId, "message_received", {
-          container_id: containerId,
-          message: { command: envelope.command, data: envelope.data },
-          timestamp,
-        });
-      }
-      activity.record({
-        type: "message_received",
-        message: `unasked ${envelope.command} from ${containerId.slice(0, 12)}`,
-        containerId,
-        details: { command: envelope.command, unasked: true },
-        audience: config.liveMessageActivity ? owners : "none",
-      });
-    },
-    log.child({ component: "container-socket" }),
-  );
-
-  // The monitor and the recovery need each other: recovery restarts through Docker, then refreshes.
-  let monitor: Monitor | null = null;
-  const recovery = new CrashRecovery(
-    async (id, attempt) => {
-      await docker.start(id);
-      await monitor?.refresh(id);
-      activity.record({
-        type: "crash_recovery",
-        message: `restarted crashed container (attempt ${attempt})`,
-        containerId: id,
-        details: { attempt },
-      });
-    },
-    config.recoveryResetMs,
-    log.child({ component: "crash-recovery" }),
-  );
-  const stats = new StatsStreams(
-    docker,
-    (id, usage) => monitor?.onSample(id, usage),
-    log.child({ component: "stats" }),
-  );
-  monitor = new Monitor(
-    docker,
-    store,
-    stats,
-    pool,
-    recovery,
+  const activity = new ActivityLog({
+    size: config.activityLogSize,
+    log: child("audit"),
+    publish: (entry, audience) => clients.emitToMany(audience, "activity_log", entry),
+  });
+  const notifier = new Notifier({
     clients,
     activity,
-    {
+    liveMessageActivity: config.liveMessageActivity,
+  });
+  const pool = new ConnectionPool({
+    onUnasked: (containerId, envelope) => notifier.unaskedMessage(containerId, envelope),
+    log: child("container-socket"),
+  });
+  const resources = new ResourceWatch({
+    store,
+    notifier,
+    thresholds: {
       cpuWarnPercent: config.cpuWarnPercent,
       memoryWarnPercent: config.memoryWarnPercent,
       hysteresisPercent: config.warnHysteresisPercent,
     },
-    log.child({ component: "monitor" }),
-  );
-  const activeMonitor = monitor;
+  });
+  const stats = new StatsStreams({
+    docker,
+    onSample: (id, usage) => resources.onSample(id, usage),
+    log: child("stats"),
+  });
+  const containers = new ManagedContainers({
+    docker,
+    managerId: config.managerId,
+    store,
+    folders: new SocketFolders({ root: config.socketRoot }),
+    pool,
+    stats,
+    resources,
+    clients,
+    notifier,
+    recoveryResetMs: config.recoveryResetMs,
+    log: child("containers"),
+  });
   const logSource = new DockerLogSource({ docker });
   const logHub = new LogHub({
     source: logSource,
     sink: clients,
     clientBufferBytes: config.logClientBufferBytes,
-    log: log.child({ component: "logs" }),
+    log: child("logs"),
   });
   clients.onRemove((clientId) => logHub.removeClient(clientId));
-  const watcher = new EventWatcher(
-    docker,
-    {
-      onEvent: (event) => {
-        activeMonitor.onDockerEvent(event);
-        logHub.onContainerEvent(event.Actor.ID, event.Action);
-      },
-      onResync: () => activeMonitor.resync(),
-    },
-    log.child({ component: "docker-events" }),
-  );
-  const service = new FlowService(
-    config,
-    docker,
-    store,
-    activeMonitor,
+  const messaging = new Messaging({
+    containers,
     pool,
-    recovery,
     clients,
+    notifier,
+    messageTimeoutMs: config.messageTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+  });
+  const operations = new ContainerOperations({
+    containers,
+    store,
+    messaging,
+    clients,
+    notifier,
     activity,
-    new PathGuard(config.allowedRoots),
-    log.child({ component: "service" }),
-    new LogService({ source: logSource, hub: logHub }),
-  );
+    paths: new PathGuard({ roots: config.allowedRoots }),
+    logs: new LogService({ source: logSource, hub: logHub }),
+    managerId: config.managerId,
+    publishHost: config.publishHost,
+    defaultLabels: config.defaultLabels,
+    containerInit: config.containerInit,
+    stopTimeoutSeconds: config.stopTimeoutSeconds,
+    log: child("operations"),
+  });
   const execSessions = new ExecSessions({
     limits: config.exec,
     docker: new DockerExec({ adapter: docker }),
     clients,
     activity,
-    log: log.child({ component: "exec" }),
+    log: child("exec"),
   });
+  clients.onRemove((clientId) => execSessions.endClient(clientId));
   const exec = new ExecOperations({
     enabled: config.exec.enabled,
     sessions: execSessions,
     store,
     clients,
   });
-  clients.onRemove((clientId) => execSessions.endClient(clientId));
-  const handlers: Operations = {
-    create_container: service.create_container,
-    start_container: service.start_container,
-    stop_container: service.stop_container,
-    restart_container: service.restart_container,
-    update_container: service.update_container,
-    delete_container: service.delete_container,
-    send_message: service.send_message,
-    get_container_status: service.get_container_status,
-    list_containers: service.list_containers,
-    get_activity_log: service.get_activity_log,
-    get_container_logs: service.get_container_logs,
-    subscribe_logs: service.subscribe_logs,
-    unsubscribe_logs: service.unsubscribe_logs,
+  const handlers: HandlerTable = {
+    create_container: operations.create,
+    start_container: operations.start,
+    stop_container: operations.stop,
+    restart_container: operations.restart,
+    delete_container: operations.delete,
+    update_container: operations.update,
+    get_container_status: operations.status,
+    list_containers: operations.list,
+    get_activity_log: operations.activityLog,
+    get_container_logs: operations.logs,
+    subscribe_logs: operations.subscribeLogs,
+    unsubscribe_logs: operations.unsubscribeLogs,
     exec_start: exec.exec_start,
     exec_input: exec.exec_input,
     exec_resize: exec.exec_resize,
     exec_close: exec.exec_close,
+    send_message: messaging.send,
   };
+  const watcher = new EventWatcher({
+    docker,
+    onEvent: (event) => {
+      containers.onDockerEvent(event);
+      logHub.onContainerEvent(event.Actor.ID, event.Action);
+    },
+    onResync: () => containers.resync(),
+    log: child("docker-events"),
+  });
+  const statusUpdates = new StatusUpdates({
+    clients,
+    store,
+    intervalMs: config.statusIntervalMs,
+  });
 
   const http = createServer(
     healthHandler({
       dockerReachable: () => docker.ping(),
-      containersManaged: () => store.size,
+      containersManaged: () => containers.size,
       clientsConnected: () => clients.count,
       version: SERVER_VERSION,
     }),
   );
-  const io = attachBridge(
+  const io = attachBridge({
     http,
     handlers,
     clients,
-    activity,
-    {
-      token: config.token,
-      maxPayloadBytes: config.maxPayloadBytes,
-      serverVersion: SERVER_VERSION,
-      origins: config.originPolicy,
-    },
-    log.child({ component: "socket.io" }),
-  );
+    notifier,
+    token: config.token,
+    maxPayloadBytes: config.maxPayloadBytes,
+    serverVersion: SERVER_VERSION,
+    origins: config.originPolicy,
+    log: child("socket.io"),
+  });
 
   // Follow events first, then list: nothing that happens in between is missed. If Docker does not
   // answer, serve anyway (GET /health says degraded) while the watcher keeps retrying.
@@ -206,7 +208,7 @@ export async function startFlowManager(
   ]);
   clearTimeout(readyTimer);
   if (!dockerUp) log.warn("Docker is not answering yet; serving while the event watcher retries");
-  activeMonitor.startStatusUpdates(config.statusIntervalMs);
+  statusUpdates.start();
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -230,11 +232,11 @@ export async function startFlowManager(
         await new Promise<void>((resolve) => io.close(() => resolve()));
         await execSessions.close();
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+        statusUpdates.stop();
         stats.close();
         logHub.close();
         pool.closeAll();
-        recovery.close();
-        await activeMonitor.close();
+        await containers.close();
         log.info("flow manager stopped (managed containers left running)");
       })();
       return closing;

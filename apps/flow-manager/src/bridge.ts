@@ -5,48 +5,53 @@ import {
   clientEvents,
   issuesOf,
   type Operation,
+  type ParsedRequestOf,
+  type ReplyOf,
   RequestId,
   replyEventOf,
   type ServerToClientEvents,
 } from "@dockflow/protocol";
 import type { Logger } from "pino";
 import { Server, type Socket } from "socket.io";
-import type { ActivityLog } from "./activity-log.ts";
 import { tokenAuth } from "./auth.ts";
 import type { ClientRegistry } from "./clients.ts";
 import { errorBody, FlowError } from "./errors.ts";
+import type { HandlerTable, RequestContext } from "./handlers.ts";
 import { handshakeGuard } from "./handshake-guard.ts";
+import type { Notifier } from "./notifier.ts";
 import type { OriginPolicy } from "./origin-guard.ts";
-import type { Operations, RequestContext } from "./service.ts";
 
 export interface BridgeOptions {
+  http: HttpServer;
+  handlers: HandlerTable;
+  clients: ClientRegistry;
+  notifier: Notifier;
   token: string | undefined;
   maxPayloadBytes: number;
   serverVersion: string;
+  /** Which handshakes are accepted (Origin and Host). */
   origins: OriginPolicy;
+  log: Logger;
 }
 
 type AnyAck = (response: unknown) => void;
 
 /**
- * The Socket.IO face of the service: validates every request with the protocol schemas, answers
- * the requesting client only (reply event, and the acknowledgement callback when given), echoes
- * request_id, and turns every failure into an `error` event without ever taking the server down.
+ * The Socket.IO face of the manager: validates every request with the protocol schemas, hands it
+ * to its handler, answers the requesting client only (reply event, and the acknowledgement
+ * callback when given), echoes request_id, and turns every failure into an `error` event without
+ * ever taking the server down.
  */
 export function attachBridge(
-  http: HttpServer,
-  handlers: Operations,
-  clients: ClientRegistry,
-  activity: ActivityLog,
   options: BridgeOptions,
-  log: Logger,
 ): Server<ClientToServerEvents, ServerToClientEvents> {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
+  const { clients, log, maxPayloadBytes } = options;
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(options.http, {
     serveClient: false,
     ...handshakeGuard(options.origins, log),
     // Larger than the payload limit, so an oversized request gets a validation_error rather
     // than a dropped connection; beyond this, Socket.IO closes the connection.
-    maxHttpBufferSize: Math.max(options.maxPayloadBytes * 2, options.maxPayloadBytes + 1024 * 1024),
+    maxHttpBufferSize: Math.max(maxPayloadBytes * 2, maxPayloadBytes + 1024 * 1024),
   });
   io.use(tokenAuth(options.token));
   const operations = Object.keys(clientEvents) as ClientEventName[];
@@ -84,9 +89,9 @@ export function attachBridge(
     });
   });
 
-  async function handle(
+  async function handle<E extends Operation>(
     socket: Socket<ClientToServerEvents, ServerToClientEvents>,
-    op: Operation,
+    op: E,
     args: unknown[],
   ): Promise<void> {
     const last = args.at(-1);
@@ -95,15 +100,12 @@ export function attachBridge(
     const requestId = requestIdOf(raw);
     const ctx: RequestContext = { clientId: socket.id, requestId, afterReply: [] };
     try {
-      const parsed = validate(op, raw === undefined ? {} : raw, options.maxPayloadBytes);
-      // biome-ignore lint/suspicious/noExplicitAny: each op's handler takes its own parsed type
-      const handler = handlers[op] as (req: any, ctx: RequestContext) => Promise<object>;
-      const result = await handler(parsed, ctx);
-      const payload = { ...(requestId ? { request_id: requestId } : {}), ...result };
-      // biome-ignore lint/suspicious/noExplicitAny: the reply event matches the op by construction
-      (socket.emit as (e: string, p: any) => void)(replyEventOf[op], payload);
+      const request = validate(op, raw === undefined ? {} : raw, maxPayloadBytes);
+      const handler: HandlerTable[E] = options.handlers[op];
+      const result = await handler(request, ctx);
+      const payload = { ...(requestId ? { request_id: requestId } : {}), ...result } as ReplyOf<E>;
+      clients.emitTo(socket.id, replyEventOf[op], payload);
       ack?.({ ok: true, data: payload });
-      for (const fn of ctx.afterReply) fn();
     } catch (error) {
       if (!(error instanceof FlowError)) {
         log.error(
@@ -112,19 +114,10 @@ export function attachBridge(
         );
       }
       const body = errorBody(error, op, requestId);
-      socket.emit("error", body);
+      options.notifier.requestFailed(socket.id, op, body);
       ack?.({ ok: false, error: body });
-      for (const fn of ctx.afterReply) fn();
-      activity.record({
-        type: "error",
-        message: `${op} failed: ${body.error_type}: ${body.message}`,
-        containerId:
-          typeof body.details.container_id === "string" ? body.details.container_id : null,
-        clientId: socket.id,
-        details: { operation: op, error_type: body.error_type },
-        audience: [socket.id],
-      });
     }
+    for (const fn of ctx.afterReply) fn();
   }
 
   return io;
@@ -137,7 +130,7 @@ function requestIdOf(raw: unknown): string | undefined {
 }
 
 /** Size check then schema check; both fail as validation_error with the issues listed. */
-function validate(op: Operation, raw: unknown, maxBytes: number): unknown {
+function validate<E extends Operation>(op: E, raw: unknown, maxBytes: number): ParsedRequestOf<E> {
   let size: number;
   try {
     size = Buffer.byteLength(JSON.stringify(raw) ?? "", "utf8");
@@ -163,5 +156,7 @@ function validate(op: Operation, raw: unknown, maxBytes: number): unknown {
       { issues },
     );
   }
-  return result.data;
+  // clientEvents[op] parses to ParsedRequestOf<op> by definition; TypeScript widens the generic
+  // index to the union of every request schema, so it is narrowed back here.
+  return result.data as ParsedRequestOf<E>;
 }

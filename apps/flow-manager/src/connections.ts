@@ -3,22 +3,25 @@ import { type ContainerEnvelope, FLOW_SOCKET_NAME } from "@dockflow/protocol";
 import type { Logger } from "pino";
 import { ContainerConnection } from "./container-socket.ts";
 
+export interface ConnectionPoolOptions {
+  /** Messages a container sends that answer no request. */
+  onUnasked: (containerId: string, envelope: ContainerEnvelope) => void;
+  log: Logger;
+}
+
 /** One ContainerConnection per container (by id), created on first use. */
 export class ConnectionPool {
   private readonly connections = new Map<string, ContainerConnection>();
 
-  constructor(
-    private readonly onUnasked: (containerId: string, envelope: ContainerEnvelope) => void,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly options: ConnectionPoolOptions) {}
 
   get(containerId: string, socketDir: string): ContainerConnection {
     let conn = this.connections.get(containerId);
     if (!conn) {
       conn = new ContainerConnection(
         join(socketDir, FLOW_SOCKET_NAME),
-        (env) => this.onUnasked(containerId, env),
-        this.log.child({ container_id: containerId }),
+        (env) => this.options.onUnasked(containerId, env),
+        this.options.log.child({ container_id: containerId }),
       );
       this.connections.set(containerId, conn);
     }

@@ -46,11 +46,18 @@ export function dockerClient(host: string | undefined): Docker {
 }
 
 /** Every Docker Engine call the manager makes, in Docker's terms (no wire types here). */
+export interface DockerAdapterOptions {
+  docker: Docker;
+  /** FLOW_MANAGER_ID: selects this manager's containers. */
+  managerId: string;
+}
+
 export class DockerAdapter {
-  constructor(
-    readonly docker: Docker,
-    private readonly managerId: string,
-  ) {}
+  readonly docker: Docker;
+
+  constructor(private readonly options: DockerAdapterOptions) {
+    this.docker = options.docker;
+  }
 
   async ping(): Promise<boolean> {
     try {
@@ -166,7 +173,7 @@ export class DockerAdapter {
     try {
       const list = await this.docker.listContainers({
         all: true,
-        filters: { label: managedFilter(this.managerId) },
+        filters: { label: managedFilter(this.options.managerId) },
       });
       return list.map((c) => c.Id);
     } catch (error) {
@@ -205,7 +212,7 @@ export class DockerAdapter {
     return (await this.docker.getEvents({
       // Docker accepts fractional seconds ("1700000000.123456789"); the typings say number.
       ...(since ? { since: since as unknown as number } : {}),
-      filters: { type: ["container"], label: managedFilter(this.managerId) },
+      filters: { type: ["container"], label: managedFilter(this.options.managerId) },
     })) as unknown as Readable;
   }
 

@@ -13,7 +13,9 @@ export interface DockerEvent {
   timeNano: number;
 }
 
-export interface EventWatcherHandlers {
+export interface EventWatcherOptions {
+  docker: DockerAdapter;
+  log: Logger;
   onEvent(event: DockerEvent): void;
   /** Called after every (re)connection: re-list to catch up on what the stream cannot tell. */
   onResync(): Promise<void>;
@@ -38,11 +40,7 @@ export class EventWatcher {
   readonly ready: Promise<void>;
   private markReady!: () => void;
 
-  constructor(
-    private readonly docker: DockerAdapter,
-    private readonly handlers: EventWatcherHandlers,
-    private readonly log: Logger,
-  ) {
+  constructor(private readonly options: EventWatcherOptions) {
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
     });
@@ -67,9 +65,9 @@ export class EventWatcher {
         : undefined;
     let stream: Readable;
     try {
-      stream = await this.docker.events(since);
+      stream = await this.options.docker.events(since);
     } catch (error) {
-      this.log.warn({ err: String(error) }, "Docker event stream unavailable; retrying");
+      this.options.log.warn({ err: String(error) }, "Docker event stream unavailable; retrying");
       this.retry();
       return;
     }
@@ -91,7 +89,7 @@ export class EventWatcher {
       ended = true;
       if (this.stream === stream) this.stream = null;
       if (!this.stopped) {
-        this.log.warn("Docker event stream ended; reconnecting");
+        this.options.log.warn("Docker event stream ended; reconnecting");
         this.retry();
       }
     };
@@ -99,9 +97,9 @@ export class EventWatcher {
     stream.on("close", onEnd);
     stream.on("error", onEnd);
     try {
-      await this.handlers.onResync();
+      await this.options.onResync();
     } catch (error) {
-      this.log.warn({ err: String(error) }, "resync failed");
+      this.options.log.warn({ err: String(error) }, "resync failed");
     }
     this.markReady();
   }
@@ -128,9 +126,9 @@ export class EventWatcher {
     }
     this.seenAtLast.add(key);
     try {
-      this.handlers.onEvent(event);
+      this.options.onEvent(event);
     } catch (error) {
-      this.log.error({ err: String(error) }, "event handler failed");
+      this.options.log.error({ err: String(error) }, "event handler failed");
     }
   }
 }

@@ -4,11 +4,7 @@ import { FlowError } from "./errors.ts";
 
 /** Checks host paths against FLOW_ALLOWED_ROOTS after resolving `..` and symlinks. */
 export class PathGuard {
-  private readonly roots: string[];
-
-  constructor(roots: string[]) {
-    this.roots = roots;
-  }
+  constructor(private readonly options: { roots: string[] }) {}
 
   /**
    * Resolves `path` (which must exist) and returns its real path when it lies under a real allowed
@@ -33,7 +29,7 @@ export class PathGuard {
   }
 
   private async underRoot(real: string): Promise<boolean> {
-    for (const root of this.roots) {
+    for (const root of this.options.roots) {
       let realRoot: string;
       try {
         realRoot = await realpath(root);

@@ -78,15 +78,17 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+export interface StatsStreamsOptions {
+  docker: DockerAdapter;
+  onSample: (id: string, usage: ResourceUsage) => void;
+  log: Logger;
+}
+
 /** One streaming stats request per running managed container; every sample goes to `onSample`. */
 export class StatsStreams {
   private readonly streams = new Map<string, Readable>();
 
-  constructor(
-    private readonly docker: DockerAdapter,
-    private readonly onSample: (id: string, usage: ResourceUsage) => void,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly options: StatsStreamsOptions) {}
 
   has(id: string): boolean {
     return this.streams.has(id);
@@ -100,9 +102,9 @@ export class StatsStreams {
     if (this.streams.has(id)) return;
     let stream: Readable;
     try {
-      stream = await this.docker.statsStream(id);
+      stream = await this.options.docker.statsStream(id);
     } catch (error) {
-      this.log.debug({ container_id: id, err: String(error) }, "stats stream not opened");
+      this.options.log.debug({ container_id: id, err: String(error) }, "stats stream not opened");
       return;
     }
     if (this.streams.has(id)) {
@@ -115,7 +117,7 @@ export class StatsStreams {
       for (const event of reader.push(chunk)) {
         if (event.type !== "message" || event.value === null || typeof event.value !== "object")
           continue;
-        this.onSample(id, computeUsage(event.value as StatsSample));
+        this.options.onSample(id, computeUsage(event.value as StatsSample));
       }
     });
     const end = () => {

@@ -61,7 +61,7 @@ function dockerTime(value: string | undefined): string | null {
 export class StatusStore {
   private readonly byId = new Map<string, TrackedContainer>();
 
-  constructor(private readonly historySize: number) {}
+  constructor(private readonly options: { historySize: number }) {}
 
   get size(): number {
     return this.byId.size;
@@ -161,8 +161,8 @@ export class StatusStore {
 
   private pushHistory(c: TrackedContainer, status: ContainerState): void {
     c.history.push({ status, timestamp: new Date().toISOString() });
-    if (c.history.length > this.historySize)
-      c.history.splice(0, c.history.length - this.historySize);
+    if (c.history.length > this.options.historySize)
+      c.history.splice(0, c.history.length - this.options.historySize);
   }
 }
 

@@ -29,6 +29,33 @@ describe("configuration", () => {
     );
   });
 
+  it("reads FLOW_DEFAULT_LABELS as k=v pairs or JSON, and keeps the manager's labels its own", () => {
+    expect(configFrom({ FLOW_DEFAULT_LABELS: "team=a, tier = web" }).defaultLabels).toEqual({
+      team: "a",
+      tier: "web",
+    });
+    expect(configFrom({ FLOW_DEFAULT_LABELS: '{"a.b":"c"}' }).defaultLabels).toEqual({
+      "a.b": "c",
+    });
+    expect(() => configFrom({ FLOW_DEFAULT_LABELS: "dockflow.flow.managed=false" })).toThrow(
+      /FLOW_DEFAULT_LABELS: must not set dockflow.flow.\* labels/,
+    );
+  });
+
+  it("names the variable and never echoes the value in its errors", () => {
+    const secret = "short-secret";
+    let message = "";
+    try {
+      configFrom({ FLOW_MANAGER_TOKEN: secret, FLOW_LIVE_MESSAGE_ACTIVITY: "sometimes" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^invalid flow manager configuration: FLOW_MANAGER_TOKEN: /);
+    expect(message).toMatch(/FLOW_LIVE_MESSAGE_ACTIVITY: must be true or false/);
+    expect(message).not.toContain(secret);
+    expect(message).not.toContain("sometimes");
+  });
+
   it("refuses a socket root too long for Unix socket paths", () => {
     expect(() => configFrom({ FLOW_SOCKET_ROOT: `/tmp/${"d".repeat(90)}` })).toThrow(/too long/);
   });

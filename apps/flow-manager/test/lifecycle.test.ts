@@ -115,25 +115,42 @@ describe("full container lifecycle over Socket.IO", () => {
       { step: 2, of: 2 },
     ]);
 
-    // Status from memory, kept current by the streaming stats.
+    // Status from memory, kept current by the streaming stats: 64 MB held by the flow shows up
+    // in the usage, and the percentage is the usage over the 256 MB limit.
+    const limit = 256 * 1024 * 1024;
+    await ask(client, id, "allocate", { mb: 64 });
     const status = await waitFor(async () => {
       const s = await client.ok("get_container_status", { container_id: name });
-      return s.resource_usage.sampled_at ? s : undefined;
+      return s.resource_usage.memory_usage_bytes >= 64 * 1024 * 1024 ? s : undefined;
     });
     expect(status).toMatchObject({ container_id: id, name, status: "running", health: "none" });
-    expect(status.resource_usage.memory_limit_bytes).toBe(256 * 1024 * 1024);
-    expect(status.resource_usage.memory_usage_bytes).toBeGreaterThan(0);
-    expect(status.resource_usage.pids).toBeGreaterThan(0);
+    const memory = status.resource_usage;
+    expect(memory.memory_limit_bytes).toBe(limit);
+    expect(memory.memory_usage_bytes).toBeLessThan(limit);
+    expect(memory.memory_percent).toBe(
+      Math.round((memory.memory_usage_bytes / limit) * 100 * 100) / 100,
+    );
+    expect(memory.memory_percent).toBeGreaterThanOrEqual(25);
+    expect(memory.pids).toBeGreaterThanOrEqual(1);
     expect(status.status_history.map((h) => h.status)).toEqual(["created", "running"]);
 
     const list = await client.ok("list_containers", {});
     expect(list.containers.find((c) => c.id === id)).toMatchObject({ name, status: "running" });
-    const update = await client.waitEvent("container_status_update", (u) =>
-      u.containers.some((c) => c.id === id && c.status === "running"),
+
+    // A busy flow shows in the periodic update's CPU figure, bounded by its 1-CPU limit.
+    const burn = await ask(client, id, "burn", { ms: 2500 });
+    expect(burn.message.command).toBe("result");
+    const busy = await client.waitEvent("container_status_update", (u) =>
+      u.containers.some((c) => c.id === id && c.resource_usage.cpu_percent >= 15),
     );
-    expect(update.containers.every((c) => typeof c.resource_usage.cpu_percent === "number")).toBe(
-      true,
-    );
+    const entry = busy.containers.find((c) => c.id === id);
+    expect(entry).toMatchObject({
+      status: "running",
+      restart_count: 0,
+      resource_usage: { memory_limit_bytes: limit },
+    });
+    expect(entry?.resource_usage.cpu_percent).toBeLessThanOrEqual(110);
+    expect(entry?.uptime_seconds).toBeGreaterThan(0);
 
     const stopped = await client.ok("stop_container", { container_id: id, timeout: 5 });
     expect(stopped).toMatchObject({ status: "exited" });

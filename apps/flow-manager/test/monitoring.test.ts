@@ -42,10 +42,12 @@ describe("monitoring pushes from Docker's event stream and streaming stats", () 
     expect(status.status_history.map((h) => h.status)).toEqual(["created", "running", "exited"]);
   });
 
-  it("crash recovery restarts with exponential backoff up to the limit", async () => {
+  it("crash recovery restarts with exponential backoff, capped, up to the limit", async () => {
     const id = await runFlow(client, uniqueName("recover"), {
-      crash_recovery: { max_restarts: 2, initial_delay_ms: 100, max_delay_ms: 1000 },
+      crash_recovery: { max_restarts: 2, initial_delay_ms: 100, max_delay_ms: 150 },
     });
+    // The second attempt's doubled delay (200 ms) is over the cap.
+    const delays = [100, 150];
     for (const attempt of [1, 2]) {
       await ask(client, id, "crash", { exit_code: 3 });
       const crashed = await client.waitEvent(
@@ -55,7 +57,7 @@ describe("monitoring pushes from Docker's event stream and streaming stats", () 
       expect(crashed.recovery).toEqual({
         attempt,
         max_restarts: 2,
-        delay_ms: 100 * 2 ** (attempt - 1),
+        delay_ms: delays[attempt - 1],
       });
       await waitFor(async () => {
         const s = await client.ok("get_container_status", { container_id: id });

@@ -1,52 +1,51 @@
+import {
+  boolean,
+  ConfigError,
+  int,
+  list,
+  logLevel,
+  optionalString,
+  parseEnv,
+  port,
+} from "@dockflow/config";
 import { metricsEnv } from "@dockflow/metrics";
-import { describeIssues } from "@dockflow/protocol";
 import { z } from "zod";
 import { SecretFileError, withSecretFiles } from "./secret-files.ts";
 
-const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-const flag = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .default("false")
-  .transform((v) => v === "true" || v === "1" || v === "yes");
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+const seconds = (fallback: number) => int(1).default(fallback);
 
 /** The master's configuration: parsed once, from the environment, by `parseConfig`. */
 export const ConfigSchema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    PORT: port().default(8080),
     HOST: z.string().min(1).default("127.0.0.1"),
     /** PostgreSQL URL; absent: an embedded PGlite database in DATA_DIR. */
-    DATABASE_URL: optionalString.pipe(z.url().optional()),
+    DATABASE_URL: optionalString().pipe(z.url().optional()),
     DATA_DIR: z.string().min(1).default(".data/master"),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    DATABASE_POOL_SIZE: int(2, 200).default(10),
     MASTER_ADMIN_TOKEN: z
       .string({ error: "MASTER_ADMIN_TOKEN is required" })
       .min(16, "MASTER_ADMIN_TOKEN must be at least 16 characters"),
-    CLOUDFLARE_API_TOKEN: optionalString,
-    CLOUDFLARE_ACCOUNT_ID: optionalString,
-    CLOUDFLARE_BASE_URL: optionalString.pipe(z.url().optional()),
+    CLOUDFLARE_API_TOKEN: optionalString(),
+    CLOUDFLARE_ACCOUNT_ID: optionalString(),
+    CLOUDFLARE_BASE_URL: optionalString().pipe(z.url().optional()),
     /** Zones of the embedded Cloudflare stand-in used when no API token is configured. */
-    CLOUDFLARE_SANDBOX_ZONES: z.string().default("example.com"),
+    CLOUDFLARE_SANDBOX_ZONES: list().transform((zones) =>
+      zones.length > 0 ? zones : ["example.com"],
+    ),
     GRACE_PERIOD_SECONDS: seconds(600),
     AGENT_OFFLINE_AFTER_SECONDS: seconds(90),
     COMMAND_VISIBILITY_TIMEOUT_SECONDS: seconds(60),
     LONG_POLL_MAX_SECONDS: seconds(60),
     SWEEP_INTERVAL_SECONDS: seconds(10),
     RECONCILE_INTERVAL_SECONDS: seconds(300),
-    REGISTER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
-    AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    REGISTER_RATE_LIMIT_PER_MINUTE: int(1).default(30),
+    AUTH_FAILURE_LIMIT_PER_MINUTE: int(1).default(20),
     /** How long a live agent key's lookup is cached at most (changes invalidate it); 0: off. */
-    AGENT_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
-    TRUST_PROXY: flag,
-    BODY_LIMIT_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(1024 * 1024),
-    MASTER_REGION: optionalString,
+    AGENT_KEY_CACHE_SECONDS: int(0, 3600).default(30),
+    TRUST_PROXY: boolean(false),
+    BODY_LIMIT_BYTES: int(1024).default(1024 * 1024),
+    MASTER_REGION: optionalString(),
     LABEL_PREFIX: z
       .string()
       .regex(/^[a-z0-9_.-]+\.$/, "LABEL_PREFIX must end with a dot, e.g. dockflare.")
@@ -54,17 +53,13 @@ export const ConfigSchema = z
     /** How long a console session lasts, in seconds (default 12 h). */
     MASTER_SESSION_TTL: seconds(12 * 3600),
     /** The console's static build; absent: apps/console/dist (repository) or ./console (image), if there. */
-    MASTER_CONSOLE_DIR: optionalString,
+    MASTER_CONSOLE_DIR: optionalString(),
     /** Where browsers reach the flow manager (`GET /console/config`, the CSP's connect-src). */
-    MASTER_CONSOLE_FLOW_MANAGER_URL: optionalString.pipe(
+    MASTER_CONSOLE_FLOW_MANAGER_URL: optionalString().pipe(
       z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     ),
     /** Bytes queued for a change-stream client that does not read before it is cut off. */
-    MASTER_STREAM_BUFFER_BYTES: z.coerce
-      .number()
-      .int()
-      .min(4096)
-      .default(1024 * 1024),
+    MASTER_STREAM_BUFFER_BYTES: int(4096).default(1024 * 1024),
     MASTER_STREAM_PING_SECONDS: seconds(15),
     /** How long changes stay available to stream clients resuming with Last-Event-ID. */
     MASTER_CHANGE_RETENTION_SECONDS: seconds(24 * 3600),
@@ -83,9 +78,7 @@ export const ConfigSchema = z
       .regex(/^[a-zA-Z0-9_.-]*$/)
       .default("dockflow-"),
     ...metricsEnv,
-    LOG_LEVEL: z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-      .default("info"),
+    LOG_LEVEL: logLevel(),
   })
   .refine(
     (c) => (c.CLOUDFLARE_API_TOKEN === undefined) === (c.CLOUDFLARE_ACCOUNT_ID === undefined),
@@ -97,21 +90,19 @@ export const ConfigSchema = z
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {}
-
 /**
- * Parses the environment (secrets may come from `<NAME>_FILE`, see secret-files.ts); the error names the wrong variables but never echoes their values. */
+ * Parses the environment (secrets may come from `<NAME>_FILE`, see secret-files.ts); a ConfigError
+ * names the wrong variables but never echoes their values.
+ */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   let withFiles: Record<string, string | undefined>;
   try {
     withFiles = withSecretFiles(env);
   } catch (error) {
-    if (error instanceof SecretFileError)
-      throw new ConfigError(`invalid configuration: ${error.message}`);
+    if (error instanceof SecretFileError) {
+      throw new ConfigError("master", [{ variable: "environment", message: error.message }]);
+    }
     throw error;
   }
-  const parsed = ConfigSchema.safeParse(withFiles);
-  if (!parsed.success)
-    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return parseEnv("master", ConfigSchema, withFiles);
 }

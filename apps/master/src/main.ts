@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "@dockflow/config";
 import {
   createRegistry,
   type MetricsServer,
@@ -18,7 +19,7 @@ import {
   type CloudflareGatewayOptions,
   createCloudflareGateway,
 } from "./cloudflare/index.ts";
-import { type Config, ConfigError, parseConfig } from "./config.ts";
+import { type Config, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
 import { createLocalNotifier, createPostgresNotifier } from "./db/notifier.ts";
@@ -101,9 +102,7 @@ async function cloudflareGateway(
       onRequest,
     });
   }
-  const zones = config.CLOUDFLARE_SANDBOX_ZONES.split(",")
-    .map((z) => z.trim())
-    .filter(Boolean);
+  const zones = config.CLOUDFLARE_SANDBOX_ZONES;
   const sandbox = createCloudflareSandbox({ zones });
   logger.warn(
     { zones },

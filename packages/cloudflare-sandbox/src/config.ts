@@ -1,3 +1,4 @@
+import { int, list, logLevel, parseEnv, port } from "@dockflow/config";
 import { z } from "zod";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_TOKEN } from "./sandbox.ts";
 
@@ -5,17 +6,10 @@ const ZONE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Environment of the standalone server (`src/server.ts`). */
 export const SandboxEnvSchema = z.object({
-  CF_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  CF_SANDBOX_PORT: port().default(8787),
   CF_SANDBOX_HOST: z.string().min(1).default("127.0.0.1"),
-  CF_SANDBOX_ZONES: z
-    .string()
-    .default("example.com")
-    .transform((value) =>
-      value
-        .split(",")
-        .map((zone) => zone.trim().toLowerCase())
-        .filter((zone) => zone !== ""),
-    )
+  CF_SANDBOX_ZONES: list()
+    .transform((zones) => (zones.length > 0 ? zones : ["example.com"]).map((z) => z.toLowerCase()))
     .pipe(z.array(z.string().regex(ZONE, "must be a domain name like example.com"))),
   CF_SANDBOX_ACCOUNT_ID: z
     .string()
@@ -26,20 +20,13 @@ export const SandboxEnvSchema = z.object({
     .regex(/^[^\s]+$/, "must not contain whitespace")
     .default(DEFAULT_TOKEN),
   /** Requests per token and window; 0 disables rate limiting. */
-  CF_SANDBOX_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
-  CF_SANDBOX_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  CF_SANDBOX_RATE_LIMIT: int(0).default(1200),
+  CF_SANDBOX_RATE_LIMIT_WINDOW_SECONDS: int(1).default(300),
+  LOG_LEVEL: logLevel(),
 });
 export type SandboxServerConfig = z.infer<typeof SandboxEnvSchema>;
 
-/** Parses the environment once; a bad value throws with every problem listed. */
-export function parseSandboxEnv(env: NodeJS.ProcessEnv): SandboxServerConfig {
-  const parsed = SandboxEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".")}: ${issue.message}`,
-    );
-    throw new Error(`invalid cloudflare-sandbox configuration: ${problems.join("; ")}`);
-  }
-  return parsed.data;
+/** Parses the environment once; a bad value throws a ConfigError with every problem listed. */
+export function parseSandboxEnv(env: Record<string, string | undefined>): SandboxServerConfig {
+  return parseEnv("cloudflare-sandbox", SandboxEnvSchema, env);
 }

@@ -1,3 +1,4 @@
+import { optionalString, port } from "@dockflow/config";
 import { z } from "zod";
 
 /**
@@ -7,15 +8,16 @@ import { z } from "zod";
  * default nothing is exposed beyond the host.
  */
 export const metricsEnv = {
-  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  METRICS_HOST: optionalString().transform((v) => v ?? "127.0.0.1"),
   /** Unset: no metrics listener. 0 picks a free port (tests). */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_PORT: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    port().optional(),
+  ),
   /** When set, a scrape must send `Authorization: Bearer <token>`. */
-  METRICS_TOKEN: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()))
-    .pipe(z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional()),
+  METRICS_TOKEN: optionalString().refine((v) => v === undefined || v.length >= 16, {
+    message: "METRICS_TOKEN must be at least 16 characters",
+  }),
 };
 
 export interface MetricsListenOptions {

@@ -1,7 +1,7 @@
 import type { ExecOperation, ParsedRequestOf } from "@dockflow/protocol";
 import type { ClientRegistry } from "../clients.ts";
 import { FlowError } from "../errors.ts";
-import type { Operations, RequestContext } from "../service.ts";
+import type { HandlerTable, RequestContext } from "../handlers.ts";
 import type { StatusStore } from "../status-store.ts";
 import { inputBytes } from "./policy.ts";
 import type { ExecSessions } from "./sessions.ts";
@@ -14,7 +14,7 @@ export interface ExecOperationsOptions {
   clients: ClientRegistry;
 }
 
-type ExecHandlers = Pick<Operations, ExecOperation>;
+type ExecHandlers = Pick<HandlerTable, ExecOperation>;
 
 /** The four exec requests, in session terms. */
 export class ExecOperations implements ExecHandlers {
@@ -67,11 +67,12 @@ export class ExecOperations implements ExecHandlers {
 
   private requireEnabled(): ExecOperationsOptions {
     if (!this.options.enabled) {
-      throw new FlowError(
-        "validation_error",
-        "exec sessions are disabled on this flow manager (its operator can enable them with FLOW_EXEC_ENABLED=true)",
-        { exec_enabled: false },
-      );
+      const message =
+        "exec sessions are disabled on this flow manager (its operator can enable them with FLOW_EXEC_ENABLED=true)";
+      throw new FlowError("validation_error", message, {
+        exec_enabled: false,
+        issues: [{ path: "(root)", message }],
+      });
     }
     return this.options;
   }

@@ -79,7 +79,11 @@ function setup(limits = { maxSessionsPerClient: 2, maxSessions: 3 }) {
       emit: (event, payload) => sent.push({ client: id, event, payload: payload as never }),
     });
   };
-  const activity = new ActivityLog(100, pino({ level: "silent" }));
+  const activity = new ActivityLog({
+    size: 100,
+    log: pino({ level: "silent" }),
+    publish: () => {},
+  });
   const sessions = new ExecSessions({
     limits,
     docker,

@@ -52,6 +52,7 @@ export class ExecSessions {
       throw new FlowError("validation_error", refusal.message, {
         container_id: container.id,
         limit: refusal.variable,
+        issues: [{ path: "(root)", message: refusal.message }],
       });
     }
     const id = randomUUID();

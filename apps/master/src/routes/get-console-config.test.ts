@@ -31,6 +31,8 @@ describe("GET /console/config", () => {
         MASTER_ADMIN_TOKEN: ADMIN_TOKEN,
         MASTER_CONSOLE_FLOW_MANAGER_URL: "javascript:alert(1)",
       }),
-    ).toThrow(/^invalid configuration: MASTER_CONSOLE_FLOW_MANAGER_URL: must be an http\(s\) URL$/);
+    ).toThrow(
+      /^invalid master configuration: MASTER_CONSOLE_FLOW_MANAGER_URL: must be an http\(s\) URL$/,
+    );
   });
 });

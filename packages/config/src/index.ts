@@ -1,0 +1,2 @@
+export { boolean, int, keyValueList, list, logLevel, optionalString, port } from "./fields.ts";
+export { ConfigError, parseEnv } from "./parse-env.ts";
