@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { parseExposition, sampleValue } from "@dockflow/metrics";
+import { scraper } from "@dockflow/metrics";
 import { dockerFor, removeLabelled, waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningAgent } from "../src/index.ts";
@@ -26,15 +26,7 @@ describe("agent /metrics, scraped from a running agent on the real engine", () =
     if (!agent.metricsUrl) throw new Error("the agent has no metrics listener");
     return agent.metricsUrl;
   };
-  const scrape = async () => {
-    const response = await fetch(metricsUrl(), {
-      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
-    });
-    expect(response.status).toBe(200);
-    return parseExposition(await response.text());
-  };
-  const value = async (name: string, labels: Record<string, string> = {}) =>
-    sampleValue(await scrape(), name, labels);
+  const { scrape, value } = scraper(metricsUrl, METRICS_TOKEN);
 
   beforeAll(async () => {
     await master.listen();

@@ -1,4 +1,4 @@
-import { parseExposition, type Sample, sampleValue } from "@dockflow/metrics";
+import { sampleValue, scraper } from "@dockflow/metrics";
 import { waitFor } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestMaster, type TestMaster } from "../src/testing/harness.ts";
@@ -14,15 +14,7 @@ describe("master /metrics, scraped from a running master on PostgreSQL", () => {
     if (!t.running.metricsUrl) throw new Error("the master has no metrics listener");
     return t.running.metricsUrl;
   };
-  const scrape = async (): Promise<Sample[]> => {
-    const response = await fetch(metricsUrl(), {
-      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
-    });
-    expect(response.status).toBe(200);
-    return parseExposition(await response.text());
-  };
-  const value = async (name: string, labels: Record<string, string> = {}) =>
-    sampleValue(await scrape(), name, labels);
+  const { scrape, value } = scraper(metricsUrl, METRICS_TOKEN);
   const event = (body: unknown) =>
     t.api(`/agents/${agent.agentId}/events`, { method: "POST", token: agent.key, json: body });
   const poll = async () => {

@@ -36,3 +36,17 @@ export function sampleValue(
   if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches several`);
   return found[0]?.value;
 }
+
+/** Scrapes a `/metrics` URL with a bearer token (tests); a status other than 200 throws. */
+export function scraper(url: () => string | undefined, token: string) {
+  const scrape = async (): Promise<Sample[]> => {
+    const target = url();
+    if (!target) throw new Error("no metrics listener");
+    const response = await fetch(target, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200) throw new Error(`scrape answered ${response.status}`);
+    return parseExposition(await response.text());
+  };
+  const value = async (name: string, labels: Record<string, string> = {}) =>
+    sampleValue(await scrape(), name, labels);
+  return { scrape, value };
+}
