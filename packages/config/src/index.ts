@@ -1,2 +1,12 @@
-export { boolean, int, keyValueList, list, logLevel, optionalString, port } from "./fields.ts";
+export {
+  boolean,
+  int,
+  json,
+  keyValueList,
+  list,
+  logLevel,
+  optionalString,
+  parseJsonWith,
+  port,
+} from "./fields.ts";
 export { ConfigError, parseEnv } from "./parse-env.ts";
