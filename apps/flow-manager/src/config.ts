@@ -52,7 +52,8 @@ const WebhookList = z
       secret: z.string().min(16).max(256),
     }),
   )
-  .max(100);
+  .max(100)
+  .refine((hooks) => new Set(hooks.map((h) => h.url)).size === hooks.length, "lists a URL twice");
 
 const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
