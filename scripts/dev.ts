@@ -146,6 +146,24 @@ async function main(): Promise<void> {
     }
   }
   start({ name: "agent", cwd: join(root, "apps/agent"), entry: "src/main.ts", env: env.agent });
+  start({
+    name: "console",
+    cwd: join(root, "apps/console"),
+    entry: "index.html",
+    env: env.console,
+    bin: {
+      name: "vite",
+      args: [
+        "--host",
+        host,
+        "--port",
+        String(ports.console),
+        "--strictPort",
+        "--clearScreen",
+        "false",
+      ],
+    },
+  });
 
   await Promise.all([
     waitHealthy(`${url(ports.flowManager)}/health`, {
@@ -156,6 +174,10 @@ async function main(): Promise<void> {
       signal: stopping.signal,
       onSlow: slow("the agent"),
     }),
+    waitHealthy(url(ports.console), {
+      signal: stopping.signal,
+      onSlow: slow("the console's dev server"),
+    }),
   ]);
 
   say();
@@ -163,6 +185,7 @@ async function main(): Promise<void> {
   say(`  master        ${url(ports.master)}   (API under /api/v2, health /health)`);
   say(`  flow manager  ${url(ports.flowManager)}   (Socket.IO, health /health)`);
   say(`  agent         ${url(ports.agent)}/healthz`);
+  say(`  console       ${url(ports.console)}   (hot reload; sign in with the admin token)`);
   if (plan.sandbox) say(`  cloudflare    ${url(ports.sandbox)}/client/v4   (stand-in)`);
   say(`  data          ${plan.dataDir}`);
   say("Ctrl-C stops everything.");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stages the master image's context on the host (the app's build output, plus only the packages it
 # leaves external, PGlite's wasm among them, copied from the app's installed dependencies by
-# externals.mjs; builds have no network) and runs `docker build` on it with the arguments, e.g.
+# externals.mjs, plus the operator console's static build in console/, which the master serves
+# at `/`; builds have no network) and runs `docker build` on it with the arguments, e.g.
 #   bash docker/master/build.sh -t dockflow/master:latest
 #   bash docker/master/build.sh --build-arg NODE_IMAGE=dockflow-base/node:local -t ...
 # Quiet on success, loud on error.
@@ -18,6 +19,9 @@ out=$(pnpm --filter "$app" build 2>&1) || { echo "$out" >&2; fail "pnpm --filter
 [ -f apps/master/dist/main.mjs ] || fail "apps/master/dist/main.mjs is missing after the build"
 cp -r apps/master/dist "$ctx/dist"
 rm -f "$ctx"/dist/*.map # source maps stay on the host (tens of MB)
+out=$(pnpm --filter @dockflow/console build 2>&1) || { echo "$out" >&2; fail "building the console failed"; }
+[ -f apps/console/dist/index.html ] || fail "apps/console/dist/index.html is missing after the build"
+cp -r apps/console/dist "$ctx/dist/console" # /app/console: the master's default MASTER_CONSOLE_DIR
 out=$(node "$here/externals.mjs" "$ctx/dist" apps/master "$ctx" 2>&1) ||
   { echo "$out" >&2; fail "collecting the bundle's external packages failed"; }
 mkdir -p "$ctx/node_modules"

@@ -12,9 +12,11 @@ export interface ServiceSpec {
   /** Entry file, relative to cwd. */
   entry: string;
   env: NodeJS.ProcessEnv;
+  /** A package binary to run instead of `tsx watch <entry>` (e.g. vite), with its arguments. */
+  bin?: { name: string; args: string[] };
 }
 
-/** One service under `tsx watch` (restarts when a file it imports changes). */
+/** One service under `tsx watch` (restarts when a file it imports changes), or its own watcher. */
 export class Child {
   readonly name: string;
   readonly process: ChildProcess;
@@ -23,10 +25,11 @@ export class Child {
 
   constructor(spec: ServiceSpec, width: number) {
     this.name = spec.name;
-    const tsx = join(spec.cwd, "node_modules/.bin/tsx");
-    if (!existsSync(tsx)) throw new Error(`${tsx} is missing: run pnpm install`);
+    const bin = join(spec.cwd, "node_modules/.bin", spec.bin?.name ?? "tsx");
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run pnpm install`);
+    const args = spec.bin?.args ?? ["watch", "--clear-screen=false", spec.entry];
     // Same process group as dev.ts: Ctrl-C reaches every service at once, and so does a group kill.
-    this.process = spawn(tsx, ["watch", "--clear-screen=false", spec.entry], {
+    this.process = spawn(bin, args, {
       cwd: spec.cwd,
       env: spec.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -10,7 +10,7 @@ export interface DevPlan {
   root: string;
   dataDir: string;
   host: string;
-  ports: { master: number; flowManager: number; agent: number; sandbox: number };
+  ports: { master: number; flowManager: number; agent: number; sandbox: number; console: number };
   adminToken: string;
   /** How the admin token was found: given in the environment, read from .data, or generated. */
   adminTokenSource: "environment" | "file" | "generated";
@@ -25,6 +25,8 @@ export interface DevPlan {
     flowManager: NodeJS.ProcessEnv;
     /** Without AGENT_API_KEY: dev.ts issues one once the master answers. */
     agent: NodeJS.ProcessEnv;
+    /** The console's Vite dev server (hot reload), proxying /api to the master. */
+    console: NodeJS.ProcessEnv;
   };
   agentKeyFile: string;
 }
@@ -55,7 +57,8 @@ function without(env: NodeJS.ProcessEnv, names: string[]): NodeJS.ProcessEnv {
  * is not configured. Creates the data folders and, when needed, the admin token file.
  *
  * Environment (all optional): DEV_DATA_DIR (.data), DEV_MASTER_PORT (8080),
- * DEV_FLOW_MANAGER_PORT (8000), DEV_AGENT_PORT (8081), DEV_SANDBOX_PORT (8787), and every
+ * DEV_FLOW_MANAGER_PORT (8000), DEV_AGENT_PORT (8081), DEV_SANDBOX_PORT (8787),
+ * DEV_CONSOLE_PORT (5173), and every
  * service's own variables (DATABASE_URL, MASTER_ADMIN_TOKEN, CLOUDFLARE_*, FLOW_*, CLOUDFLARED_*,
  * ...), which are passed through.
  */
@@ -71,6 +74,7 @@ export function planDev(root: string, env: NodeJS.ProcessEnv): DevPlan {
     flowManager: port(env, "DEV_FLOW_MANAGER_PORT", 8000),
     agent: port(env, "DEV_AGENT_PORT", 8081),
     sandbox: port(env, "DEV_SANDBOX_PORT", 8787),
+    console: port(env, "DEV_CONSOLE_PORT", 5173),
   };
   const defaults: string[] = [];
   const base = without(env, SHARED);
@@ -140,6 +144,13 @@ export function planDev(root: string, env: NodeJS.ProcessEnv): DevPlan {
         ? local
         : `/tmp/dockflow-dev-${process.getuid?.() ?? "user"}-${randomBytes(3).toString("hex")}`;
   }
+  // The browser reaches the flow manager from the console's origin (Vite's, and the master's,
+  // which serves the built console too).
+  const consoleOrigins = [`http://${host}:${ports.console}`, `http://${host}:${ports.master}`];
+  if (!env.FLOW_CORS_ORIGINS) flowManagerEnv.FLOW_CORS_ORIGINS = consoleOrigins.join(",");
+  if (!env.MASTER_CONSOLE_FLOW_MANAGER_URL) {
+    masterEnv.MASTER_CONSOLE_FLOW_MANAGER_URL = `http://${host}:${ports.flowManager}`;
+  }
   if (!env.FLOW_MANAGER_TOKEN) {
     defaults.push("flow manager token: none (listening on loopback only; set FLOW_MANAGER_TOKEN)");
   }
@@ -159,6 +170,11 @@ export function planDev(root: string, env: NodeJS.ProcessEnv): DevPlan {
     );
   }
 
+  const consoleEnv: NodeJS.ProcessEnv = {
+    ...without(base, MASTER_ONLY),
+    CONSOLE_MASTER_URL: `http://${host}:${ports.master}`,
+  };
+
   return {
     root,
     dataDir,
@@ -169,7 +185,13 @@ export function planDev(root: string, env: NodeJS.ProcessEnv): DevPlan {
     adminTokenFile,
     sandbox,
     defaults,
-    env: { sandbox: sandboxEnv, master: masterEnv, flowManager: flowManagerEnv, agent: agentEnv },
+    env: {
+      sandbox: sandboxEnv,
+      master: masterEnv,
+      flowManager: flowManagerEnv,
+      agent: agentEnv,
+      console: consoleEnv,
+    },
     agentKeyFile,
   };
 }

@@ -8,6 +8,7 @@ import {
   optionalString,
   parseEnv,
   port,
+  secret,
 } from "@dockflow/config";
 import { z } from "zod";
 
@@ -17,7 +18,10 @@ const seconds = (fallback: number, min = 1) => int(min).default(fallback);
 export const AgentConfigSchema = z.object({
   MASTER_URL: z.url().transform((u) => u.replace(/\/+$/, "")),
   /** Or AGENT_API_KEY_FILE: a file holding the key (a mounted secret). */
-  AGENT_API_KEY: z.string().min(1, "AGENT_API_KEY (or AGENT_API_KEY_FILE) is required"),
+  AGENT_API_KEY: z
+    .string({ error: "AGENT_API_KEY (or AGENT_API_KEY_FILE) is required" })
+    .min(1, "AGENT_API_KEY (or AGENT_API_KEY_FILE) is required")
+    .pipe(secret(1)),
   DATA_DIR: z.string().min(1).default("/app/data"),
   DOCKER_HOST: optionalString(),
   DOCKER_MODE: z.enum(["auto", "standalone", "swarm"]).default("auto"),

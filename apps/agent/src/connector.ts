@@ -1,5 +1,12 @@
 import type { AgentEvent, Command } from "@dockflow/protocol";
 import type pino from "pino";
+import {
+  connectorVersion,
+  goneAction,
+  needsStart,
+  statusAfterEvent,
+  statusKey,
+} from "./connector-state.ts";
 import type { DockerEvent } from "./docker/events.ts";
 import type { ConnectorInfo, ConnectorSpec, DockerManager } from "./docker/manager.ts";
 import type { StateFiles, TunnelState } from "./state-files.ts";
@@ -171,21 +178,12 @@ export class ConnectorManager {
       void this.manager
         .inspectConnector(this.settings.name)
         .then((info) => {
-          if (info && (event.Action === "start" ? info.running : !info.running)) {
-            this.sendStatus(info);
-          } else if (event.Action === "die") {
-            const code = event.Actor.Attributes?.exitCode;
-            this.sendStatus({
-              name: this.settings.name,
-              status: "exited",
-              running: false,
-              error: code ? `connector exited with code ${code}` : undefined,
-            });
-          }
+          const status = statusAfterEvent(event, info, this.settings.name);
+          if (status) this.sendStatus(status);
         })
         .catch(() => undefined);
     }
-    if (["die", "stop", "destroy", "remove"].includes(event.Action)) {
+    if (goneAction(event.Action)) {
       void this.reconcile(`connector ${event.Action}`);
     }
   }
@@ -210,12 +208,7 @@ export class ConnectorManager {
       await this.manager.createConnector(spec);
     } else {
       const info = await this.manager.inspectConnector(spec.name);
-      if (
-        info &&
-        !info.running &&
-        info.status !== "restarting" &&
-        this.manager.connectorKind === "container"
-      ) {
+      if (needsStart(info, this.manager.connectorKind)) {
         this.log.info({ reason, status: info.status }, "starting the stopped connector");
         await this.manager.startConnector(spec.name);
       }
@@ -264,13 +257,8 @@ export class ConnectorManager {
     };
   }
 
-  private version(): string {
-    const tag = this.settings.image.split("@")[0]?.split(":").at(-1) ?? "";
-    return /^\d{4}\.\d+\.\d+$/.test(tag) ? `cloudflared version ${tag}` : this.settings.image;
-  }
-
   private sendStatus(info: ConnectorInfo): void {
-    const key = `${info.id ?? ""}|${info.status}|${info.task_id ?? ""}`;
+    const key = statusKey(info);
     if (key === this.lastReport) return;
     this.lastReport = key;
     this.log.info(
@@ -284,7 +272,7 @@ export class ConnectorManager {
         id: info.id,
         name: info.name,
         status: info.status,
-        version: this.version(),
+        version: connectorVersion(this.settings.image),
         mode: this.manager.mode,
         service_id: info.service_id,
         task_id: info.task_id,

@@ -1,4 +1,5 @@
 import type pino from "pino";
+import { diffListing, idsToConfirm } from "./discovery-diff.ts";
 import type { DockerEvent } from "./docker/events.ts";
 import type { DockerManager, Workload } from "./docker/manager.ts";
 
@@ -13,13 +14,13 @@ export interface DiscoverySink {
  * started once and stopped once, however many events or re-lists mention it.
  */
 export class Discovery {
-  private readonly known = new Map<string, Workload>();
+  private known = new Map<string, Workload>();
   /**
    * Workloads an engine event said stopped. The engine's container list can lag its events, so a
    * re-list right after a stop may still show one as running: it is reported started again only
    * once an inspect confirms it runs (until a start event, or a re-list without it).
    */
-  private readonly stoppedByEvent = new Set<string>();
+  private stoppedByEvent = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -69,28 +70,17 @@ export class Discovery {
   }
 
   private async resyncNow(): Promise<void> {
-    const current = await this.manager.listWorkloads();
-    const listed = new Set(current.map((w) => w.id));
-    for (const id of this.stoppedByEvent) if (!listed.has(id)) this.stoppedByEvent.delete(id);
-    const seen = new Set<string>();
-    for (const workload of current) {
-      if (this.stoppedByEvent.has(workload.id)) {
-        if (!(await this.manager.isRunning(workload.id))) continue;
-        this.stoppedByEvent.delete(workload.id);
-      }
-      seen.add(workload.id);
-      const before = this.known.get(workload.id);
-      this.known.set(workload.id, workload);
-      // New, or its labels changed (a Swarm service update): report it (again).
-      if (!before || !sameLabels(before.labels, workload.labels)) {
-        this.sink.started(workload);
-      }
+    const listed = await this.manager.listWorkloads();
+    const state = { known: this.known, stoppedByEvent: this.stoppedByEvent };
+    const confirmedRunning = new Set<string>();
+    for (const id of idsToConfirm(state, listed)) {
+      if (await this.manager.isRunning(id)) confirmedRunning.add(id);
     }
-    for (const [id, workload] of this.known) {
-      if (seen.has(id)) continue;
-      this.known.delete(id);
-      this.sink.stopped(workload, "exited");
-    }
+    const diff = diffListing(state, listed, confirmedRunning);
+    this.known = diff.known;
+    this.stoppedByEvent = diff.stoppedByEvent;
+    for (const workload of diff.started) this.sink.started(workload);
+    for (const workload of diff.stopped) this.sink.stopped(workload, "exited");
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -103,11 +93,4 @@ export class Discovery {
   settled(): Promise<void> {
     return this.chain;
   }
-}
-
-/** Label maps compared regardless of key order (inspect and list return different orders). */
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => b[key] === a[key]);
 }

@@ -22,6 +22,49 @@ export interface OutboxDeps {
 const COALESCED = new Set(["heartbeat", "status_report"]);
 
 /**
+ * The queue after `event` joins it: an older queued heartbeat or status report is replaced by a
+ * newer one of the same type, and past `capacity` (at least 1) the oldest events are dropped. The head is never
+ * replaced or dropped: it may be in flight.
+ */
+export function admit(
+  queue: readonly AgentEvent[],
+  event: AgentEvent,
+  capacity: number,
+): { queue: AgentEvent[]; dropped: number } {
+  const next = COALESCED.has(event.type)
+    ? queue.filter((e, i) => i === 0 || e.type !== event.type)
+    : [...queue];
+  next.push(event);
+  const excess = Math.max(0, next.length - capacity);
+  next.splice(1, excess);
+  return { queue: next, dropped: excess };
+}
+
+/** What a failed delivery of the head event means. */
+export type DeliveryFailure =
+  /** 404 again after registering again: the master cannot place this event; drop it. */
+  | { kind: "unplaceable"; status: 404 }
+  /** 401/404: the master does not know this agent (or key); register again and retry. */
+  | { kind: "reregister"; status: 401 | 404 }
+  /** Refused for good (4xx other than 401/404/408/429): drop it. */
+  | { kind: "rejected"; status: number; message: string }
+  /** Network, 408, 429, 5xx: retry after the master's Retry-After, or the backoff. */
+  | { kind: "retry"; retryAfterMs: number | undefined; message: string };
+
+/** Decides what to do after `send` failed; `sameHeadAfter404`: this head already got a 404. */
+export function classifyFailure(error: unknown, sameHeadAfter404: boolean): DeliveryFailure {
+  const message = (error as Error).message;
+  if (!(error instanceof MasterError)) return { kind: "retry", retryAfterMs: undefined, message };
+  if (error.status === 404 && sameHeadAfter404) return { kind: "unplaceable", status: 404 };
+  if (error.status === 401 || error.status === 404) {
+    return { kind: "reregister", status: error.status };
+  }
+  if (!error.retryable) return { kind: "rejected", status: error.status, message };
+  const retryAfterMs = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : undefined;
+  return { kind: "retry", retryAfterMs, message };
+}
+
+/**
  * A bounded, in-order queue of events for the master. While the master is away events wait here
  * and are sent in order when it returns; when full, the oldest are dropped (the next status
  * report corrects what they would have said). Each event carries an event_id, so a retried
@@ -47,15 +90,9 @@ export class Outbox {
       event_id: event.event_id ?? randomUUID(),
       timestamp: event.timestamp ?? new Date().toISOString(),
     };
-    if (COALESCED.has(full.type)) {
-      // Keep the head (it may be in flight); replace a queued older one of the same type.
-      const index = this.queue.findIndex((e, i) => i > 0 && e.type === full.type);
-      if (index > 0) this.queue.splice(index, 1);
-    }
-    this.queue.push(full);
-    while (this.queue.length > this.deps.capacity) {
-      // Never drop the head: it may be in flight.
-      this.queue.splice(1, 1);
+    const admitted = admit(this.queue, full, this.deps.capacity);
+    this.queue.splice(0, this.queue.length, ...admitted.queue);
+    for (let i = 0; i < admitted.dropped; i++) {
       this.dropped++;
       if (this.dropped === 1 || this.dropped % 100 === 0) {
         this.deps.log.warn({ dropped: this.dropped }, "event buffer full: dropping oldest events");
@@ -102,8 +139,8 @@ export class Outbox {
         backoff.reset();
       } catch (error) {
         if (signal.aborted) break;
-        const status = error instanceof MasterError ? error.status : 0;
-        if (status === 404 && notFoundHead === event) {
+        const failure = classifyFailure(error, notFoundHead === event);
+        if (failure.kind === "unplaceable") {
           // Still 404 after registering again: the master does not know what this event refers
           // to (e.g. an acknowledgement of a command it no longer has). Do not block the queue.
           this.queue.shift();
@@ -111,28 +148,29 @@ export class Outbox {
             { type: event.type, event_id: event.event_id },
             "master does not know what this event refers to; dropped",
           );
-        } else if (status === 401 || status === 404) {
+        } else if (failure.kind === "reregister") {
           // Unknown agent (or key): register again, then retry this event once more.
-          if (status === 404) notFoundHead = event;
+          if (failure.status === 404) notFoundHead = event;
           this.deps.reregister();
           await backoff.wait(signal);
-        } else if (error instanceof MasterError && !error.retryable) {
+        } else if (failure.kind === "rejected") {
           // The master refuses this event for good (e.g. validation): do not block the queue.
           this.queue.shift();
           this.deps.log.error(
-            { type: event.type, event_id: event.event_id, status, err: error.message },
+            {
+              type: event.type,
+              event_id: event.event_id,
+              status: failure.status,
+              err: failure.message,
+            },
             "master rejected an event; dropped",
           );
         } else {
-          const wait =
-            error instanceof MasterError && error.retryAfterSeconds
-              ? error.retryAfterSeconds * 1000
-              : backoff.next();
           this.deps.log.debug(
-            { type: event.type, queued: this.queue.length, err: (error as Error).message },
+            { type: event.type, queued: this.queue.length, err: failure.message },
             "event delivery failed; will retry",
           );
-          await delay(wait, signal);
+          await delay(failure.retryAfterMs ?? backoff.next(), signal);
         }
       }
     }

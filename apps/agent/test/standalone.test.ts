@@ -119,7 +119,7 @@ describe("standalone agent against a recording master", () => {
     expect(master.events.some((e) => JSON.stringify(e).includes(`plain-${names.id}`))).toBe(false);
   });
 
-  it("runs the connector on start_tunnel, saving tunnel_state.json first, and acknowledges", async () => {
+  it("runs the connector on start_tunnel, saves tunnel_state.json (before the connector: src/connector.test.ts), and acknowledges", async () => {
     const command = master.enqueue({
       action: "start_tunnel",
       tunnel_id: "tunnel_def456",

@@ -23,6 +23,9 @@ describe("configuration", () => {
     expect(() =>
       parseConfig({ MASTER_URL: "not a url", AGENT_API_KEY: "super-secret-key", DOCKER_MODE: "x" }),
     ).toThrow(/MASTER_URL.*DOCKER_MODE/);
+    expect(() =>
+      parseConfig({ MASTER_URL: "http://m", AGENT_API_KEY: "change-me-agent-key" }),
+    ).toThrow("AGENT_API_KEY: is a placeholder (it starts with change-me): set a real secret");
     try {
       parseConfig({ MASTER_URL: "nope", AGENT_API_KEY: "super-secret-key" });
     } catch (error) {
@@ -117,23 +120,6 @@ describe("outbox", () => {
     expect(reregistered).toBe(1);
     controller.abort();
     await outbox.close();
-  });
-
-  it("keeps only the newest queued heartbeat and status report", () => {
-    const outbox = new Outbox({
-      capacity: 100,
-      agentId: () => new Promise(() => undefined),
-      send: async () => undefined,
-      reregister: () => undefined,
-      log: pino({ level: "silent" }),
-      signal: new AbortController().signal,
-    });
-    outbox.push({ type: "container_start", container: { name: "a", labels: {} } });
-    for (let i = 0; i < 5; i++) {
-      outbox.push({ type: "heartbeat" });
-      outbox.push({ type: "status_report", container: { containers: [] } });
-    }
-    expect(outbox.size).toBe(3);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   parseEnv,
   parseJsonWith,
   port,
+  secret,
 } from "@dockflow/config";
 import { FlowWebhookEvent } from "@dockflow/protocol";
 import { z } from "zod";
@@ -49,7 +50,7 @@ const WebhookList = z
         .array(FlowWebhookEvent)
         .min(1)
         .refine((events) => new Set(events).size === events.length, "lists an event twice"),
-      secret: z.string().min(16).max(256),
+      secret: secret(16).max(256),
     }),
   )
   .max(100)
@@ -58,10 +59,7 @@ const WebhookList = z
 const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port().default(8000),
-  FLOW_MANAGER_TOKEN: z
-    .string()
-    .min(16, "FLOW_MANAGER_TOKEN must be at least 16 characters")
-    .optional(),
+  FLOW_MANAGER_TOKEN: secret(16).optional(),
   DATA_DIR: optionalString(),
   FLOW_ALLOWED_ROOTS: list(/[:,]/),
   FLOW_SOCKET_ROOT: optionalString(),

@@ -45,6 +45,18 @@ describe("configuration", () => {
     );
   });
 
+  it("refuses a placeholder or short FLOW_MANAGER_TOKEN, naming the variable only", () => {
+    expect(() => configFrom({ FLOW_MANAGER_TOKEN: "change-me-flow-manager-token" })).toThrow(
+      "FLOW_MANAGER_TOKEN: is a placeholder (it starts with change-me): set a real secret",
+    );
+    expect(() => configFrom({ FLOW_MANAGER_TOKEN: "short-token" })).toThrow(
+      "FLOW_MANAGER_TOKEN: must be at least 16 characters",
+    );
+    expect(configFrom({ FLOW_MANAGER_TOKEN: "a-real-token-0123456789" }).token).toBe(
+      "a-real-token-0123456789",
+    );
+  });
+
   it("names the variable and never echoes the value in its errors", () => {
     const secret = "short-secret";
     let message = "";

@@ -32,10 +32,54 @@ describe("master configuration", () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
+  it("refuses placeholder secrets (change-me...) and short ones, naming the variable only", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ MASTER_ADMIN_TOKEN: "change-me-master-admin-token" })).toEqual([
+      {
+        variable: "MASTER_ADMIN_TOKEN",
+        message: "is a placeholder (it starts with change-me): set a real secret",
+      },
+    ]);
+    expect(
+      problems({
+        MASTER_ADMIN_TOKEN: TOKEN,
+        DATABASE_URL: "postgres://dockflow:change-me-postgres-password@db:5432/dockflow",
+      }),
+    ).toEqual([
+      {
+        variable: "DATABASE_URL",
+        message: "its password is a placeholder (it starts with change-me): set a real one",
+      },
+    ]);
+    expect(
+      problems({
+        MASTER_ADMIN_TOKEN: TOKEN,
+        CLOUDFLARE_API_TOKEN: "short-cf-token",
+        CLOUDFLARE_ACCOUNT_ID: "acc",
+      }),
+    ).toEqual([{ variable: "CLOUDFLARE_API_TOKEN", message: "must be at least 20 characters" }]);
+    expect(
+      problems({
+        MASTER_ADMIN_TOKEN: TOKEN,
+        DATABASE_URL: "postgres://dockflow:s3cret@db/dockflow",
+      }),
+    ).toEqual([]);
+  });
+
   it("throws a ConfigError that names the variables and never echoes a value", () => {
     let error: unknown;
     try {
-      parseConfig({ MASTER_ADMIN_TOKEN: "too-short", CLOUDFLARE_API_TOKEN: "cf-secret-value" });
+      parseConfig({
+        MASTER_ADMIN_TOKEN: "too-short",
+        CLOUDFLARE_API_TOKEN: "cf-secret-value-long-enough",
+      });
     } catch (e) {
       error = e;
     }

@@ -2,11 +2,13 @@ import {
   boolean,
   ConfigError,
   int,
+  isPlaceholder,
   list,
   logLevel,
   optionalString,
   parseEnv,
   port,
+  secret,
 } from "@dockflow/config";
 import { z } from "zod";
 import { SecretFileError, withSecretFiles } from "./secret-files.ts";
@@ -19,13 +21,15 @@ export const ConfigSchema = z
     PORT: port().default(8080),
     HOST: z.string().min(1).default("127.0.0.1"),
     /** PostgreSQL URL; absent: an embedded PGlite database in DATA_DIR. */
-    DATABASE_URL: optionalString().pipe(z.url().optional()),
+    DATABASE_URL: optionalString()
+      .pipe(z.url().optional())
+      .refine((url) => url === undefined || !isPlaceholder(passwordOf(url)), {
+        message: "its password is a placeholder (it starts with change-me): set a real one",
+      }),
     DATA_DIR: z.string().min(1).default(".data/master"),
     DATABASE_POOL_SIZE: int(2, 200).default(10),
-    MASTER_ADMIN_TOKEN: z
-      .string({ error: "MASTER_ADMIN_TOKEN is required" })
-      .min(16, "MASTER_ADMIN_TOKEN must be at least 16 characters"),
-    CLOUDFLARE_API_TOKEN: optionalString(),
+    MASTER_ADMIN_TOKEN: z.string({ error: "MASTER_ADMIN_TOKEN is required" }).pipe(secret(16)),
+    CLOUDFLARE_API_TOKEN: optionalString().pipe(secret(20).optional()),
     CLOUDFLARE_ACCOUNT_ID: optionalString(),
     CLOUDFLARE_BASE_URL: optionalString().pipe(z.url().optional()),
     /** Zones of the embedded Cloudflare stand-in used when no API token is configured. */
@@ -103,4 +107,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw error;
   }
   return parseEnv("master", ConfigSchema, withFiles);
+}
+
+/** The password of a database URL, decoded ("" when it has none or cannot be read). */
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return "";
+  }
 }

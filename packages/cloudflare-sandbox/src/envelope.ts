@@ -41,6 +41,9 @@ export const Codes = {
   dnsCnameExists: 81054,
   dnsIdenticalRecord: 81057,
   rateLimited: 971,
+  accessInvalidRequest: 12130,
+  accessNotFound: 12135,
+  accessConflict: 12131,
 } as const;
 
 /**

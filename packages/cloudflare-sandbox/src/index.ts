@@ -11,6 +11,7 @@ export {
   type ConnectionInput,
   type ConnectorInput,
   createCloudflareSandbox,
+  DEFAULT_ACCESS_TEAM,
   DEFAULT_ACCOUNT_ID,
   DEFAULT_RATE_LIMIT,
   DEFAULT_TOKEN,
@@ -23,6 +24,9 @@ export {
 } from "./sandbox.ts";
 export type { IngressRule, TunnelConfig, TunnelStatus } from "./schemas.ts";
 export type {
+  AccessApp,
+  AccessOrganization,
+  AccessPolicy,
   Account,
   Connector,
   DnsRecord,

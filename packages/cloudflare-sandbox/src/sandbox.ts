@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { apiError, CfApiError, Codes, failure } from "./envelope.ts";
+import { registerAccessRoutes } from "./routes/access.ts";
 import { registerAccountRoutes } from "./routes/accounts.ts";
 import type { RouteDeps, SandboxEnv } from "./routes/common.ts";
 import { registerDnsRoutes } from "./routes/dns.ts";
@@ -25,6 +26,7 @@ export const API_PREFIX = "/client/v4";
 export const IN_PROCESS_BASE_URL = `http://cloudflare-sandbox.invalid${API_PREFIX}`;
 export const DEFAULT_ACCOUNT_ID = "5a4db0c8f1e24b4fa6c1a7e1d0c0ffee";
 export const DEFAULT_TOKEN = "dockflow-sandbox-token";
+export const DEFAULT_ACCESS_TEAM = "dockflow-sandbox";
 /** The real budget: 1200 requests per 5 minutes per token. */
 export const DEFAULT_RATE_LIMIT: RateLimit = { limit: 1200, windowMs: 5 * 60_000 };
 const REQUEST_LOG_LIMIT = 10_000;
@@ -43,6 +45,8 @@ export interface CloudflareSandboxOptions {
   accountId?: string;
   /** Zones created in that account (default none). */
   zones?: string[];
+  /** Zero Trust team name of every account: `<team>.cloudflareaccess.com` (default `dockflow-sandbox`). */
+  accessTeam?: string;
   /** Per-token budget (default 1200 per 5 min); `false` disables it. */
   rateLimit?: RateLimit | false;
   /** Time source in ms (default `Date.now`): timestamps and rate-limit windows use it. */
@@ -161,8 +165,17 @@ export function createCloudflareSandbox(options: CloudflareSandboxOptions = {}):
   const buckets = new Map<string, Bucket>();
   const failures: PendingFailure[] = [];
 
+  const team = options.accessTeam ?? DEFAULT_ACCESS_TEAM;
   const addAccount = (id: string, name = `Sandbox account ${id.slice(0, 8)}`) => {
-    if (!state.accounts.has(id)) state.accounts.set(id, { id, name, created_on: now() });
+    if (state.accounts.has(id)) return;
+    const at = now();
+    state.accounts.set(id, { id, name, created_on: at });
+    state.accessOrganizations.set(id, {
+      name: `${team} team`,
+      auth_domain: `${team}.cloudflareaccess.com`,
+      created_at: at,
+      updated_at: at,
+    });
   };
 
   const addToken = (token: string, grant: { accounts?: string[] } = {}) => {
@@ -349,6 +362,7 @@ export function createCloudflareSandbox(options: CloudflareSandboxOptions = {}):
   registerZoneRoutes(api, deps);
   registerDnsRoutes(api, deps);
   registerTunnelRoutes(api, deps);
+  registerAccessRoutes(api, deps);
 
   app.route(API_PREFIX, api);
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { AccessRule } from "./access-schemas.ts";
 import type { ConfigSrc, DnsRecordType, TunnelConfig, TunnelStatus } from "./schemas.ts";
 
 export interface Account {
@@ -81,6 +82,49 @@ export interface DnsRecord {
   modified_on: string;
 }
 
+/** A reusable Access policy (`/access/policies`). */
+export interface AccessPolicy {
+  id: string;
+  account_id: string;
+  name: string;
+  decision: "allow" | "deny" | "non_identity" | "bypass";
+  include: AccessRule[];
+  exclude: AccessRule[];
+  require: AccessRule[];
+  session_duration: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A self-hosted Access application (`/access/apps`); policies by id and precedence. */
+export interface AccessApp {
+  id: string;
+  account_id: string;
+  /** Audience tag: 64 hex digits, fixed for the application's life. */
+  aud: string;
+  type: "self_hosted";
+  name: string;
+  domain: string;
+  destinations: { type: "public"; uri: string }[];
+  self_hosted_domains: string[];
+  session_duration: string;
+  app_launcher_visible: boolean;
+  allowed_idps: string[];
+  auto_redirect_to_identity: boolean;
+  policies: { id: string; precedence: number }[];
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** The account's Zero Trust organization: `auth_domain` is `<team>.cloudflareaccess.com`. */
+export interface AccessOrganization {
+  name: string;
+  auth_domain: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface TokenGrant {
   /** Accounts the token may use; `undefined` means every account. */
   accounts?: string[];
@@ -107,6 +151,12 @@ export interface SandboxState {
   configurations: Map<string, TunnelConfiguration>;
   dnsRecords: Map<string, DnsRecord>;
   tokens: Map<string, TokenGrant>;
+  accessApps: Map<string, AccessApp>;
+  accessPolicies: Map<string, AccessPolicy>;
+  /** Keyed by `${account_id}/${name}`. */
+  accessTags: Map<string, { account_id: string; name: string; created_at: string }>;
+  /** Keyed by account id. */
+  accessOrganizations: Map<string, AccessOrganization>;
   requests: RequestLogEntry[];
 }
 
@@ -118,6 +168,10 @@ export function createState(): SandboxState {
     configurations: new Map(),
     dnsRecords: new Map(),
     tokens: new Map(),
+    accessApps: new Map(),
+    accessPolicies: new Map(),
+    accessTags: new Map(),
+    accessOrganizations: new Map(),
     requests: [],
   };
 }

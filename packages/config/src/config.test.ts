@@ -3,12 +3,14 @@ import { z } from "zod";
 import {
   boolean,
   int,
+  isPlaceholder,
   json,
   keyValueList,
   list,
   logLevel,
   optionalString,
   port,
+  secret,
 } from "./fields.ts";
 import { ConfigError, parseEnv } from "./parse-env.ts";
 
@@ -138,5 +140,28 @@ describe("fields", () => {
     }
     // Without json, a brace is just part of a key.
     expect(one(keyValueList(), "{x}=1")).toEqual({ V: { "{x}": "1" } });
+  });
+
+  it("secret refuses placeholders and short values, naming the problem but never the value", () => {
+    expect(one(secret(16), "a-real-secret-of-24-char")).toEqual({ V: "a-real-secret-of-24-char" });
+    for (const placeholder of ["change-me-flow-manager-token", "CHANGE-ME", "  change-me-x"]) {
+      const error = one(secret(8), placeholder) as ConfigError;
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.problems).toEqual([
+        {
+          variable: "V",
+          message: "is a placeholder (it starts with change-me): set a real secret",
+        },
+      ]);
+      expect(error.message).not.toContain(placeholder.trim());
+    }
+    const short = one(secret(16), "fifteen-chars-x") as ConfigError;
+    expect(short.problems).toEqual([{ variable: "V", message: "must be at least 16 characters" }]);
+    expect(short.message).not.toContain("fifteen-chars-x");
+    // Exactly the minimum is enough; "change" alone or "me-change" is no placeholder.
+    expect(one(secret(16), "sixteen-chars-ok")).toEqual({ V: "sixteen-chars-ok" });
+    expect(isPlaceholder("changeme-later")).toBe(false);
+    expect(isPlaceholder("me-change-me")).toBe(false);
+    expect(isPlaceholder("Change-Me-now")).toBe(true);
   });
 });

@@ -15,6 +15,27 @@ export const optionalString = () =>
 export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
 
+/**
+ * A secret (token, key): at least `min` characters and never a documented placeholder (anything
+ * starting `change-me`, as the example environment files have). The message never holds the value.
+ */
+export const secret = (min: number) =>
+  z.string().superRefine((value, ctx) => {
+    if (isPlaceholder(value)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "is a placeholder (it starts with change-me): set a real secret",
+      });
+    } else if (value.length < min) {
+      ctx.addIssue({ code: "custom", message: `must be at least ${min} characters` });
+    }
+  });
+
+/** Whether a secret is a documented placeholder: anything starting `change-me`, in any case. */
+export function isPlaceholder(value: string): boolean {
+  return value.trim().toLowerCase().startsWith("change-me");
+}
+
 /** A TCP port; 0 asks the system for a free one. */
 export const port = () => int(0, 65_535);
 

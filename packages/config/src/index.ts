@@ -1,6 +1,7 @@
 export {
   boolean,
   int,
+  isPlaceholder,
   json,
   keyValueList,
   list,
@@ -8,5 +9,6 @@ export {
   optionalString,
   parseJsonWith,
   port,
+  secret,
 } from "./fields.ts";
 export { ConfigError, parseEnv } from "./parse-env.ts";

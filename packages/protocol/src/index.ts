@@ -1,3 +1,4 @@
+export * from "./access-labels.ts";
 export * from "./common.ts";
 export * from "./flow/container-wire.ts";
 export * from "./flow/errors.ts";
@@ -15,3 +16,4 @@ export * from "./master/errors.ts";
 export * from "./master/events.ts";
 export * from "./master/views.ts";
 export * from "./master/webhooks.ts";
+export * from "./origin-labels.ts";

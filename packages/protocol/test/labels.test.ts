@@ -6,7 +6,9 @@ describe("parseLabels", () => {
     expect(parseLabels({ "dockflare.domain": "app.example.com" })).toEqual({
       enabled: false,
       rules: [],
+      blocked: [],
       errors: [],
+      warnings: [],
     });
     expect(isEnabled({ "dockflare.enable": "TRUE" })).toBe(true);
     expect(isEnabled({ "dockflare.enable": "false" })).toBe(false);
@@ -172,6 +174,216 @@ describe("parseLabels", () => {
 
   it("says so when enabled without any hostname", () => {
     expect(parseLabels({ "dockflare.enable": "true" }).errors).toHaveLength(1);
+  });
+});
+
+describe("parseLabels: nothing is ignored", () => {
+  const base = { "dockflare.enable": "true", "dockflare.service": "http://web:80" };
+
+  it("blocks every hostname of a container with DockFlare's access labels misspelt in the base group", () => {
+    const parsed = parseLabels({
+      ...base,
+      "dockflare.hostname": "a.example.com",
+      "dockflare.0.hostname": "b.example.com",
+      "dockflare.acess.policy": "allow",
+    });
+    expect(parsed.rules).toEqual([]);
+    expect(parsed.blocked.map((b) => [b.hostname, b.label])).toEqual([
+      ["a.example.com", "dockflare.acess.policy"],
+      ["b.example.com", "dockflare.acess.policy"],
+    ]);
+    expect(parsed.blocked[0]?.message).toBe(
+      "unknown label dockflare.acess.policy: not published until fixed or removed",
+    );
+  });
+
+  it("blocks only the indexed group with an unknown key", () => {
+    const parsed = parseLabels({
+      ...base,
+      "dockflare.0.hostname": "a.example.com",
+      "dockflare.1.hostname": "b.example.com",
+      "dockflare.1.no_tls_verfy": "true",
+    });
+    expect(parsed.rules.map((r) => r.hostname)).toEqual(["a.example.com"]);
+    expect(parsed.blocked.map((b) => [b.hostname, b.label])).toEqual([
+      ["b.example.com", "dockflare.1.no_tls_verfy"],
+    ]);
+    expect(parsed.warnings).toEqual([]);
+  });
+
+  it("only warns about an unknown key in an indexed group that names no hostname", () => {
+    const parsed = parseLabels({
+      ...base,
+      "dockflare.hostname": "a.example.com",
+      "dockflare.2.hostnme": "b.example.com",
+    });
+    expect(parsed.rules.map((r) => r.hostname)).toEqual(["a.example.com"]);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.warnings).toEqual([
+      {
+        label: "dockflare.2.hostnme",
+        message:
+          "unknown label dockflare.2.hostnme; group 2 names no hostname, so nothing of it is published",
+      },
+    ]);
+  });
+
+  it("reports an unknown key when no group names a hostname", () => {
+    const parsed = parseLabels({
+      "dockflare.enable": "true",
+      "dockflare.hostnam": "a.example.com",
+    });
+    expect(parsed.errors.map((e) => e.label)).toEqual(["dockflare.hostnam"]);
+    expect(parsed.blocked).toEqual([]);
+  });
+});
+
+describe("parseLabels: access", () => {
+  const host = {
+    "dockflare.enable": "true",
+    "dockflare.hostname": "app.example.com",
+    "dockflare.service": "http://web:80",
+  };
+
+  it("reads DockFlare's access labels", () => {
+    const parsed = parseLabels({
+      ...host,
+      "dockflare.access.policy": "allow",
+      "dockflare.access.emails": "Ops@Example.com, dev@example.com",
+      "dockflare.access.email_domains": "@example.org",
+      "dockflare.access.groups": "admins",
+      "dockflare.access.idps": "0a1b2c3d-aaaa-bbbb-cccc-1234567890ab",
+      "dockflare.access.session_duration": "1h30m",
+      "dockflare.access.app_launcher_visible": "false",
+      "dockflare.access.name": "App (prod)",
+    });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.rules[0]?.access).toEqual({
+      policy: "allow",
+      emails: ["ops@example.com", "dev@example.com"],
+      email_domains: ["example.org"],
+      groups: ["admins"],
+      idps: ["0a1b2c3d-aaaa-bbbb-cccc-1234567890ab"],
+      session_duration: "1h30m",
+      app_launcher_visible: false,
+      name: "App (prod)",
+    });
+  });
+
+  it("takes the indexed group's access labels as a whole, else the base ones", () => {
+    const parsed = parseLabels({
+      ...host,
+      "dockflare.access.policy": "allow",
+      "dockflare.access.emails": "ops@example.com",
+      "dockflare.0.hostname": "open.example.com",
+      "dockflare.0.access.policy": "bypass",
+      "dockflare.1.hostname": "other.example.com",
+    });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.rules.map((r) => [r.hostname, r.access])).toEqual([
+      ["app.example.com", { policy: "allow", emails: ["ops@example.com"] }],
+      ["open.example.com", { policy: "bypass" }],
+      ["other.example.com", { policy: "allow", emails: ["ops@example.com"] }],
+    ]);
+  });
+
+  it.each([
+    [{ "dockflare.access.emails": "ops@example.com" }, "dockflare.access.policy", /no default/],
+    [{ "dockflare.access.policy": "alow" }, "dockflare.access.policy", /allow, bypass or deny/],
+    [{ "dockflare.access.policy": "allow" }, "dockflare.access.policy", /whom to allow/],
+    [
+      { "dockflare.access.policy": "bypass", "dockflare.access.emails": "a@example.com" },
+      "dockflare.access.policy",
+      /bypass .* cannot be mixed with identity rules \(access\.emails\)/,
+    ],
+    [
+      { "dockflare.access.policy": "deny", "dockflare.access.session_duration": "1h" },
+      "dockflare.access.policy",
+      /deny .* takes no other access label \(access\.session_duration\)/,
+    ],
+    [
+      { "dockflare.access.policy": "allow", "dockflare.access.emails": "not-an-email" },
+      "dockflare.access.emails",
+      /emails/,
+    ],
+    [
+      { "dockflare.access.policy": "allow", "dockflare.access.groups": "Admins!" },
+      "dockflare.access.groups",
+      /policy names/,
+    ],
+    [
+      {
+        "dockflare.access.policy": "allow",
+        "dockflare.access.emails": "a@example.com",
+        "dockflare.access.session_duration": "1 day",
+      },
+      "dockflare.access.session_duration",
+      /duration/,
+    ],
+  ])("blocks the hostname for %j", (labels, label, message) => {
+    const parsed = parseLabels({ ...host, ...labels });
+    expect(parsed.rules).toEqual([]);
+    expect(parsed.blocked).toEqual([
+      { hostname: "app.example.com", label, message: expect.stringMatching(message) },
+    ]);
+  });
+});
+
+describe("parseLabels: origin options", () => {
+  it("maps every cloudflared originRequest option, durations in seconds", () => {
+    const parsed = parseLabels({
+      "dockflare.enable": "true",
+      "dockflare.hostname": "app.example.com",
+      "dockflare.service": "https://web:443",
+      "dockflare.connect_timeout": "30s",
+      "dockflare.tls_timeout": "10",
+      "dockflare.tcp_keep_alive": "1m",
+      "dockflare.keep_alive_timeout": "1h",
+      "dockflare.keep_alive_connections": "100",
+      "dockflare.no_happy_eyeballs": "true",
+      "dockflare.httpHostHeader": "internal.example.com",
+      "dockflare.originsrvname": "web.internal",
+      "dockflare.match_sni_to_host": "true",
+      "dockflare.ca_pool": "/etc/ssl/ca.pem",
+      "dockflare.no_tls_verify": "false",
+      "dockflare.disable_chunked_encoding": "true",
+      "dockflare.http2_origin": "true",
+      "dockflare.proxy_type": "socks",
+    });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.rules[0]?.origin_request).toEqual({
+      connectTimeout: 30,
+      tlsTimeout: 10,
+      tcpKeepAlive: 60,
+      keepAliveTimeout: 3600,
+      keepAliveConnections: 100,
+      noHappyEyeballs: true,
+      httpHostHeader: "internal.example.com",
+      originServerName: "web.internal",
+      matchSNItoHost: true,
+      caPool: "/etc/ssl/ca.pem",
+      noTLSVerify: false,
+      disableChunkedEncoding: true,
+      http2Origin: true,
+      proxyType: "socks",
+    });
+  });
+
+  it.each([
+    ["dockflare.connect_timeout", "30 seconds"],
+    ["dockflare.keep_alive_timeout", "2d"],
+    ["dockflare.keep_alive_connections", "-1"],
+    ["dockflare.ca_pool", "../ca.pem"],
+    ["dockflare.proxy_type", "http"],
+  ])("blocks %s=%s", (label, value) => {
+    const parsed = parseLabels({
+      "dockflare.enable": "true",
+      "dockflare.hostname": "app.example.com",
+      "dockflare.service": "https://web:443",
+      [label]: value,
+    });
+    expect(parsed.rules).toEqual([]);
+    expect(parsed.blocked.map((b) => b.label)).toEqual([label]);
   });
 });
 

@@ -15,7 +15,7 @@ describe("pnpm dev", () => {
   let dev: ChildProcess;
   let output = "";
   let exited: Promise<void>;
-  const ports = { master: 0, flowManager: 0, agent: 0, sandbox: 0 };
+  const ports = { master: 0, flowManager: 0, agent: 0, sandbox: 0, console: 0 };
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
   beforeAll(async () => {
@@ -24,6 +24,7 @@ describe("pnpm dev", () => {
     ports.flowManager = await freePort();
     ports.agent = await freePort();
     ports.sandbox = await freePort();
+    ports.console = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DEV_DATA_DIR: dataDir,
@@ -31,6 +32,7 @@ describe("pnpm dev", () => {
       DEV_FLOW_MANAGER_PORT: String(ports.flowManager),
       DEV_AGENT_PORT: String(ports.agent),
       DEV_SANDBOX_PORT: String(ports.sandbox),
+      DEV_CONSOLE_PORT: String(ports.console),
       AGENT_DISPLAY_NAME: `dev-test-${testRunId}`,
       DISCOVERY_SCOPE_LABEL: `${TEST_LABEL}=${testRunId}`,
       CONNECTOR_NAME: `dev-test-${testRunId}`,
@@ -87,6 +89,7 @@ describe("pnpm dev", () => {
       flowManager: `${url(ports.flowManager)}/health`,
       agent: `${url(ports.agent)}/healthz`,
       sandbox: `${url(ports.sandbox)}/client/v4/user/tokens/verify`,
+      console: url(ports.console),
     };
     try {
       await waitFor(
@@ -111,6 +114,13 @@ describe("pnpm dev", () => {
     expect(output).toMatch(/NO CLOUDFLARE_API_TOKEN/);
     expect(output).toMatch(/default: master database: PGlite/);
     expect(output).toMatch(/generated MASTER_ADMIN_TOKEN=/);
+
+    // The console's dev server: its page, and the master's API through its proxy.
+    expect(output).toContain(`console       ${url(ports.console)}`);
+    const page = await fetch(url(ports.console));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root"></div>');
+    expect(await statusOf(`${url(ports.console)}/api/v2/session`)).toBe(401);
 
     // The generated admin token was persisted, and the agent registered with the issued key.
     const adminToken = (await readFile(`${dataDir}/master-admin-token`, "utf8")).trim();

@@ -1,3 +1,4 @@
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
 export { createTestDatabase, type TestDatabase } from "./database.ts";
 export {
   dockerFor,

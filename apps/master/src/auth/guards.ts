@@ -43,15 +43,34 @@ function rateLimited(retryAfter: number, what: string) {
   });
 }
 
+/**
+ * The client address that rate limits count: the first X-Forwarded-For entry behind a trusted
+ * proxy, otherwise the socket's peer.
+ */
+export function clientAddress(
+  forwardedFor: string | undefined,
+  remoteAddress: string | undefined,
+  trustProxy: boolean,
+): string {
+  const forwarded = trustProxy ? forwardedFor?.split(",")[0]?.trim() : undefined;
+  return forwarded || remoteAddress || "unknown";
+}
+
+/** Why an agent key may not act for `agentId`, or undefined when it may. */
+export function agentAccessProblem(boundAgentId: string | null, agentId: string) {
+  if (boundAgentId === null) return "this key is not bound to an agent yet: register first";
+  if (boundAgentId !== agentId) return "an agent may only use its own events and commands";
+  return undefined;
+}
+
 /** Builds the authentication and authorization middlewares of the API. */
 export function createGuards(options: GuardOptions) {
-  const clientIp = (c: Context<AppEnv>): string => {
-    if (options.trustProxy) {
-      const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-      if (forwarded) return forwarded;
-    }
-    return c.env?.incoming?.socket?.remoteAddress ?? "unknown";
-  };
+  const clientIp = (c: Context<AppEnv>): string =>
+    clientAddress(
+      c.req.header("x-forwarded-for"),
+      c.env?.incoming?.socket?.remoteAddress,
+      options.trustProxy,
+    );
 
   const checkNotBlocked = (ip: string) => {
     const state = options.authFailures.blocked(ip);
@@ -77,16 +96,8 @@ export function createGuards(options: GuardOptions) {
   };
 
   const ownAgent = (principal: AgentPrincipal, agentId: string) => {
-    if (principal.agentId === null) {
-      throw new HttpError(
-        403,
-        "forbidden",
-        "this key is not bound to an agent yet: register first",
-      );
-    }
-    if (principal.agentId !== agentId) {
-      throw new HttpError(403, "forbidden", "an agent may only use its own events and commands");
-    }
+    const problem = agentAccessProblem(principal.agentId, agentId);
+    if (problem) throw new HttpError(403, "forbidden", problem);
   };
 
   /** The live session of the request's cookie, if any (not counted as a failure when stale). */

@@ -1,6 +1,7 @@
 import Cloudflare from "cloudflare";
 import type { ConfigurationUpdateParams } from "cloudflare/resources/zero-trust/tunnels/cloudflared/configurations";
 import type { Logger } from "pino";
+import { type AccessOperations, createAccessOperations } from "./access.ts";
 import { type BudgetLimit, DEFAULT_BUDGET, RequestBudget } from "./budget.ts";
 import { CloudflareError, isAmbiguous, isApiStatus, toCloudflareError } from "./errors.ts";
 import {
@@ -21,7 +22,7 @@ import {
 } from "./transport.ts";
 import { ZoneDirectory, type ZoneRef } from "./zones.ts";
 
-export interface CloudflareGateway {
+export interface CloudflareGateway extends AccessOperations {
   /**
    * Idempotent: finds a live (not deleted) tunnel by name or creates it with config_src
    * "cloudflare"; never creates a duplicate even when the create call is retried.
@@ -525,6 +526,7 @@ export function createCloudflareGateway(options: CloudflareGatewayOptions): Clou
     });
 
   return {
+    ...createAccessOperations({ client, accountId, call, log }),
     ensureTunnel,
     getTunnelToken,
     syncIngress,

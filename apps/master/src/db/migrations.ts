@@ -267,6 +267,21 @@ const migrations: Record<string, Migration> = {
         select true, coalesce(max(id), 0) from changes`.execute(db);
     },
   },
+  "0006_access": {
+    // Access from labels: a rule's access spec, and the application + policy made for it.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("rules").addColumn("access", "jsonb").execute();
+      await db.schema
+        .createTable("access_apps")
+        .addColumn("rule_key", "text", (c) => c.primaryKey())
+        .addColumn("app_id", "text", (c) => c.notNull())
+        .addColumn("aud", "text", (c) => c.notNull())
+        .addColumn("policy_id", "text", (c) => c.notNull())
+        .addColumn("digest", "text", (c) => c.notNull())
+        .addColumn("updated_at", "timestamptz", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -1,3 +1,4 @@
+import type { AccessSpec } from "@dockflow/protocol";
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 /** JSON stored in a jsonb column: written as a JSON string, read back parsed. */
@@ -58,6 +59,8 @@ export interface RulesTable {
   service: string;
   zone_name: string | null;
   origin_request: Json<Record<string, unknown>> | null;
+  /** Cloudflare Access from the labels (`AccessSpec`), null for an open hostname. */
+  access: Json<AccessSpec> | null;
   agent_id: string;
   source: string;
   container_name: string;
@@ -75,6 +78,17 @@ export interface DnsRecordsTable {
   /** The zone asked for (the `zonename` label), null for the longest match. */
   zone_name: string | null;
   record_id: string;
+  updated_at: Timestamp;
+}
+
+/** The Access application (and its policy) the master made for a rule key. */
+export interface AccessAppsTable {
+  rule_key: string;
+  app_id: string;
+  aud: string;
+  policy_id: string;
+  /** Digest of the request last written: an unchanged spec skips the Cloudflare calls. */
+  digest: string;
   updated_at: Timestamp;
 }
 
@@ -173,6 +187,7 @@ export interface Database {
   tunnels: TunnelsTable;
   rules: RulesTable;
   dns_records: DnsRecordsTable;
+  access_apps: AccessAppsTable;
   commands: CommandsTable;
   event_log: EventLogTable;
   placements: PlacementsTable;
@@ -197,3 +212,4 @@ export type ChangeRow = Selectable<ChangesTable>;
 export type EventLogRow = Selectable<EventLogTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type AccessAppRow = Selectable<AccessAppsTable>;

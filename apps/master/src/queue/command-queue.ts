@@ -5,6 +5,7 @@ import type { DatabaseNotifier } from "../db/notifier.ts";
 import * as commands from "../db/repositories/commands.ts";
 import type { Executor } from "../db/repositories/executor.ts";
 import type { CommandRow, Database } from "../db/schema.ts";
+import { ackDecision, pollWaitMs } from "./decisions.ts";
 
 export interface CommandQueueOptions {
   db: Kysely<Database>;
@@ -95,16 +96,13 @@ export class CommandQueue {
         ) {
           return claimed;
         }
-        let timeout = remaining;
-        const next = await commands.nextVisibleAt(this.options.db, agentId);
-        if (next)
-          timeout = Math.min(
-            timeout,
-            Math.max(0, next.getTime() - this.options.clock().getTime()) + 5,
-          );
-        if (!this.options.notifier.healthy()) {
-          timeout = Math.min(timeout, this.options.fallbackRecheckMs ?? 2_000);
-        }
+        const timeout = pollWaitMs({
+          remainingMs: remaining,
+          nextVisibleAt: await commands.nextVisibleAt(this.options.db, agentId),
+          now: this.options.clock(),
+          notifierHealthy: this.options.notifier.healthy(),
+          fallbackRecheckMs: this.options.fallbackRecheckMs ?? 2_000,
+        });
         if (woken) continue;
         this.waiters.set(agentId, this.waiting(agentId) + 1);
         try {
@@ -142,8 +140,8 @@ export class CommandQueue {
     db: Executor = this.options.db,
   ): Promise<"acknowledged" | "already_acknowledged" | "unknown"> {
     const command = await commands.getCommand(db, ack.command_id);
-    if (!command || command.agent_id !== agentId) return "unknown";
-    if (command.acked_at) return "already_acknowledged";
+    const decision = ackDecision(command, agentId);
+    if (decision !== "acknowledge") return decision;
     await commands.acknowledgeCommand(db, ack.command_id, {
       success: ack.success,
       result: ack.result ?? null,

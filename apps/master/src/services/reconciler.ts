@@ -3,6 +3,7 @@ import type { ReconcileResult } from "@dockflow/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { CloudflareGateway } from "../cloudflare/index.ts";
+import * as accessApps from "../db/repositories/access-apps.ts";
 import { getAgent, listAgents } from "../db/repositories/agents.ts";
 import { recordChanges } from "../db/repositories/changes.ts";
 import * as dns from "../db/repositories/dns-records.ts";
@@ -16,8 +17,9 @@ import {
   type TunnelPatch,
   updateTunnel,
 } from "../db/repositories/tunnels.ts";
-import type { Database, RuleRow, TunnelRow } from "../db/schema.ts";
+import type { AccessAppRow, Database, RuleRow, TunnelRow } from "../db/schema.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
+import { accessDomain, routedRules } from "./access-plan.ts";
 import { withChanges } from "./change-set.ts";
 import { ingressKey, ingressOf, rulesMap } from "./rule-target.ts";
 import { ruleRemoved, sameTunnelView, tunnelView } from "./views.ts";
@@ -154,11 +156,14 @@ export class Reconciler {
     });
     result.rules_expired = expired.length;
 
-    const [agents, rules, tunnels] = await Promise.all([
+    const [agents, allRules, tunnels] = await Promise.all([
       listAgents(db),
       listRules(db),
       listTunnels(db),
     ]);
+    // Access first: a rule is routed only once its application exists (or it needs none).
+    const access = await this.reconcileAccess(allRules, full, result);
+    const rules = routedRules(allRules, access.blocked, access.auds, access.teamName);
     const rulesByAgent = new Map<string, RuleRow[]>();
     for (const rule of rules) {
       const list = rulesByAgent.get(rule.agent_id) ?? [];
@@ -216,6 +221,9 @@ export class Reconciler {
       }
     }
 
+    // Last on the way out: applications whose rule is gone or no longer protected.
+    await this.removeStaleAccessApps(allRules, access.rows, result);
+
     const liveAgents = new Set(agents.map((a) => a.id));
     for (const tunnel of tunnels) {
       if (liveAgents.has(tunnel.agent_id)) continue;
@@ -232,6 +240,85 @@ export class Reconciler {
     }
     logger.debug({ result, full }, "reconcile pass done");
     return result;
+  }
+
+  /**
+   * Creates or updates the Access application of every protected rule. A rule whose application
+   * cannot be written (or whose path Access cannot express, or when the team name is unknown) is
+   * blocked: it is not routed and gets no DNS record.
+   */
+  private async reconcileAccess(
+    rules: RuleRow[],
+    full: boolean,
+    result: ReconcileResult,
+  ): Promise<{
+    blocked: Map<string, string>;
+    auds: Map<string, string>;
+    teamName: string | undefined;
+    rows: Map<string, AccessAppRow>;
+  }> {
+    const { db, gateway, clock } = this.options;
+    const blocked = new Map<string, string>();
+    const auds = new Map<string, string>();
+    const rows = new Map((await accessApps.listAccessApps(db)).map((r) => [r.rule_key, r]));
+    const protectedRules = rules.filter((r) => r.access !== null);
+    if (protectedRules.length === 0) return { blocked, auds, teamName: undefined, rows };
+    let teamName: string | undefined;
+    try {
+      teamName = await gateway.teamName();
+    } catch (error) {
+      await this.fail(result, "access:organization", error);
+      for (const rule of protectedRules) {
+        blocked.set(rule.rule_key, `the Zero Trust team is unknown: ${messageOf(error)}`);
+      }
+      return { blocked, auds, teamName, rows };
+    }
+    for (const rule of protectedRules) {
+      const spec = rule.access;
+      if (!spec) continue;
+      const domain = accessDomain(rule);
+      if (typeof domain !== "string") {
+        blocked.set(rule.rule_key, domain.error);
+        continue;
+      }
+      const digest = createHash("sha256").update(canonical({ domain, spec })).digest("hex");
+      const existing = rows.get(rule.rule_key);
+      if (existing && existing.digest === digest && !full) {
+        auds.set(rule.rule_key, existing.aud);
+        continue;
+      }
+      try {
+        const ref = await gateway.ensureAccessApp({ domain, access: spec }, existing);
+        const row = { rule_key: rule.rule_key, ...ref, digest, updated_at: clock() };
+        await accessApps.upsertAccessApp(db, row);
+        rows.set(rule.rule_key, row);
+        auds.set(rule.rule_key, ref.aud);
+      } catch (error) {
+        blocked.set(
+          rule.rule_key,
+          `the Access application could not be written: ${messageOf(error)}`,
+        );
+        await this.fail(result, `access:${rule.rule_key}`, error);
+      }
+    }
+    return { blocked, auds, teamName, rows };
+  }
+
+  private async removeStaleAccessApps(
+    rules: RuleRow[],
+    rows: Map<string, AccessAppRow>,
+    result: ReconcileResult,
+  ): Promise<void> {
+    const wanted = new Set(rules.filter((r) => r.access !== null).map((r) => r.rule_key));
+    for (const row of rows.values()) {
+      if (wanted.has(row.rule_key)) continue;
+      try {
+        await this.options.gateway.deleteAccessApp(row);
+        await accessApps.deleteAccessApp(this.options.db, row.rule_key);
+      } catch (error) {
+        await this.fail(result, `access:${row.rule_key}`, error);
+      }
+    }
   }
 
   private digest(desired: unknown, held: string[]): string {

@@ -45,6 +45,7 @@ function specOf(rule: RuleRow): IngressRuleSpec {
     ...(rule.path ? { path: rule.path } : {}),
     ...(rule.zone_name ? { zone_name: rule.zone_name } : {}),
     ...(rule.origin_request ? { origin_request: rule.origin_request } : {}),
+    ...(rule.access ? { access: rule.access } : {}),
   };
 }
 
@@ -61,7 +62,9 @@ async function desiredSpecs(
     prefix: ctx.labelPrefix,
     containerName: container.name,
   });
-  if (parsed.enabled) return { specs: parsed.rules, warnings: parsed.errors };
+  if (parsed.enabled) {
+    return { specs: parsed.rules, warnings: [...parsed.errors, ...parsed.warnings] };
+  }
   const hasLabels = Object.keys(container.labels).some((k) => k.startsWith(ctx.labelPrefix));
   if (hasLabels) return { specs: [], warnings: [] };
   const known = await rules.getRulesBySource(ctx.tx, sourceOf(container));
@@ -101,6 +104,7 @@ async function claimRules(
       service: spec.service,
       zone_name: spec.zone_name ?? null,
       origin_request: spec.origin_request ? JSON.stringify(spec.origin_request) : null,
+      access: spec.access ? JSON.stringify(spec.access) : null,
       agent_id: ctx.agentId,
       source,
       container_name: container.name,
@@ -129,6 +133,7 @@ async function claimRules(
       current.container_name === container.name &&
       current.zone_name === fields.zone_name &&
       JSON.stringify(current.origin_request) === JSON.stringify(spec.origin_request ?? null) &&
+      JSON.stringify(current.access) === JSON.stringify(spec.access ?? null) &&
       (replicas === null || current.replicas === replicas);
     if (same) continue;
     await rules.updateRule(ctx.tx, key, {

@@ -34,6 +34,7 @@ export function ruleView(rule: RuleRow): RuleView {
     service: rule.service,
     zone_name: rule.zone_name,
     origin_request: rule.origin_request,
+    access: rule.access,
     agent_id: rule.agent_id,
     source: rule.source,
     container_name: rule.container_name,

@@ -24,6 +24,7 @@ const rule: RuleView = {
   service: "http://web:80",
   zone_name: null,
   origin_request: null,
+  access: null,
   agent_id: "agent-n1",
   source: "container:web",
   container_name: "web",

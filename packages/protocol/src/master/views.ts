@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { AccessSpec } from "../access-labels.ts";
 import { Timestamp } from "../common.ts";
-import { OriginRequest } from "../labels.ts";
+import { OriginRequest } from "../origin-labels.ts";
 import { AgentId, AgentMode, NodeRole } from "./agents.ts";
 import { RuleTarget } from "./commands.ts";
 
@@ -37,6 +38,8 @@ export const RuleView = z.object({
   service: z.string(),
   zone_name: z.string().nullable(),
   origin_request: OriginRequest.nullable(),
+  /** Cloudflare Access from the labels; null for an open hostname. */
+  access: AccessSpec.nullable(),
   agent_id: AgentId,
   /** What the rule comes from: `service:<swarm service id>` or `container:<name>`. */
   source: z.string(),

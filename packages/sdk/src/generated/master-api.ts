@@ -1084,12 +1084,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
@@ -1489,12 +1509,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;
@@ -2414,12 +2454,32 @@ export interface paths {
                                 service: string;
                                 zone_name: string | null;
                                 origin_request: {
-                                    noTLSVerify?: boolean;
-                                    originServerName?: string;
+                                    connectTimeout?: number;
+                                    tlsTimeout?: number;
+                                    tcpKeepAlive?: number;
+                                    keepAliveTimeout?: number;
+                                    keepAliveConnections?: number;
+                                    noHappyEyeballs?: boolean;
                                     httpHostHeader?: string;
-                                    http2Origin?: boolean;
+                                    originServerName?: string;
+                                    matchSNItoHost?: boolean;
+                                    caPool?: string;
+                                    noTLSVerify?: boolean;
                                     disableChunkedEncoding?: boolean;
-                                    matchSNIToHost?: boolean;
+                                    http2Origin?: boolean;
+                                    /** @enum {string} */
+                                    proxyType?: "" | "socks";
+                                } | null;
+                                access: {
+                                    /** @enum {string} */
+                                    policy: "allow" | "bypass" | "deny";
+                                    emails?: string[];
+                                    email_domains?: string[];
+                                    groups?: string[];
+                                    idps?: string[];
+                                    session_duration?: string;
+                                    app_launcher_visible?: boolean;
+                                    name?: string;
                                 } | null;
                                 agent_id: string;
                                 source: string;

@@ -1,0 +1,55 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { ConnectorManager } from "./connector.ts";
+import type { ConnectorInfo, DockerManager } from "./docker/manager.ts";
+import type { StateFiles } from "./state-files.ts";
+
+describe("ConnectorManager", () => {
+  it("saves tunnel_state.json before it creates the connector on start_tunnel", async () => {
+    const steps: string[] = [];
+    let connector: ConnectorInfo | undefined;
+    const manager = {
+      mode: "standalone",
+      connectorKind: "container",
+      connectorDifference: async () => (connector ? undefined : "missing"),
+      createConnector: async () => {
+        steps.push("create connector");
+        connector = { id: "c1", name: "tunnel", status: "running", running: true };
+      },
+      inspectConnector: async () => connector,
+    } as unknown as DockerManager;
+    const files = {
+      writeTunnelState: async (state: { desired_state: string }) => {
+        steps.push(`save ${state.desired_state}`);
+      },
+    } as unknown as StateFiles;
+    const reports: string[] = [];
+    const connectors = new ConnectorManager(
+      manager,
+      files,
+      {
+        name: "tunnel",
+        image: "cloudflare/cloudflared:2025.9.0",
+        network: "net",
+        labelPrefix: "dockflare.",
+        extraLabels: {},
+        startTimeoutMs: 10_000,
+      },
+      (event) => reports.push(`${event.container.status} ${event.container.version}`),
+      pino({ level: "silent" }),
+    );
+    const result = await connectors.start({
+      id: "cmd_1",
+      timestamp: "2026-11-30T00:00:00.000Z",
+      action: "start_tunnel",
+      tunnel_id: "tunnel_1",
+      tunnel_name: "t",
+      token: "secret-token",
+      rules: {},
+    });
+    expect(steps).toEqual(["save running", "create connector"]);
+    expect(result).toMatchObject({ tunnel_id: "tunnel_1", status: "running", container_id: "c1" });
+    expect(reports).toEqual(["running cloudflared version 2025.9.0"]);
+    await connectors.close();
+  });
+});
