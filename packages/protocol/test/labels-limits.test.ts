@@ -109,6 +109,15 @@ describe("parseLabels limits", () => {
             message: "a port label needs a valid container or service name",
           },
         ],
+        // The hostname the bad label was for is blocked, never published without its service.
+        blocked: [
+          {
+            hostname: "a.example.com",
+            label: "dockflare.port",
+            message: "a port label needs a valid container or service name",
+          },
+        ],
+        warnings: [],
       });
     }
   });
@@ -131,7 +140,7 @@ describe("parseLabels limits", () => {
       noTLSVerify: true,
       http2Origin: false,
       disableChunkedEncoding: false,
-      matchSNIToHost: true,
+      matchSNItoHost: true,
     });
     for (const value of ["evil.com\nHost: x", "a b", "-a", "a/b", "user@h", ""]) {
       expect(rule({ ...base, "dockflare.httpHostHeader": value }).errors).toEqual([
