@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
+import { createRegistry, metricsListenOptions, startMetricsServer } from "@dockflow/metrics";
 import type pino from "pino";
 import { Backoff } from "./backoff.ts";
 import { CommandLoop } from "./commands.ts";
@@ -14,6 +15,7 @@ import { StandaloneDockerManager } from "./docker/standalone.ts";
 import { SwarmDockerManager } from "./docker/swarm.ts";
 import { startHealthServer } from "./health.ts";
 import { MasterClient } from "./master-client.ts";
+import { createAgentMetrics, failureReason, registerAgentGauges } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { Registration } from "./registration.ts";
 import { StateFiles } from "./state-files.ts";
@@ -28,6 +30,8 @@ export interface AgentDeps {
 export interface RunningAgent {
   mode: ModeInfo;
   healthUrl: string;
+  /** `GET` this for the Prometheus metrics; undefined without METRICS_PORT. */
+  metricsUrl: string | undefined;
   /** The agent id once registered. */
   readonly agentId: string | undefined;
   /** Enabled workloads currently known on this node. */
@@ -89,6 +93,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
         })
       : new StandaloneDockerManager(docker, managerOptions);
 
+  const registry = createRegistry();
+  const metrics = createAgentMetrics(registry);
   let lastContact: Date | undefined;
   const client = new MasterClient({
     baseUrl: config.MASTER_URL,
@@ -97,6 +103,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     onContact: () => {
       lastContact = new Date();
     },
+    onFailure: (status) => metrics.masterRequestFailures.inc({ reason: failureReason(status) }),
   });
   const registration = new Registration(
     client,
@@ -138,6 +145,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     },
     send,
     log.child({ part: "connector" }),
+    metrics,
   );
   const discovery = new Discovery(
     manager,
@@ -175,6 +183,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   await commands.load();
 
   let engineReachable = true;
+  let engineEventsConnectedBefore = false;
   const events = new EngineEvents(
     createDockerClient(config.DOCKER_HOST),
     manager.eventFilters,
@@ -185,6 +194,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
       },
       connected: () => {
         engineReachable = true;
+        if (engineEventsConnectedBefore) metrics.engineEventReconnects.inc();
+        engineEventsConnectedBefore = true;
         void discovery.resync().catch(() => undefined);
         void connector.reconcile("engine events connected");
       },
@@ -200,6 +211,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     try {
       const workloads = await discovery.resync();
       send({ type: "status_report", container: { containers: workloads } });
+      metrics.statusReports.inc();
     } catch (error) {
       log.warn({ err: (error as Error).message }, "status report: cannot list workloads");
     }
@@ -221,6 +233,12 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
     };
   });
 
+  registerAgentGauges(registry, {
+    workloads: () => discovery.workloads.length,
+    outboxDepth: () => outbox.size,
+  });
+  const metricsServer = await startMetricsServer(registry, metricsListenOptions(config));
+
   // Start-up: the saved tunnel is reconciled at once, whether or not the master answers.
   void connector.reconcile("start-up");
   events.start();
@@ -237,6 +255,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   return {
     mode,
     healthUrl: health.url,
+    metricsUrl: metricsServer.url,
     get agentId() {
       return registration.id;
     },
@@ -254,7 +273,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
         await events.close();
         await connector.close();
         await Promise.all([outbox.close(), commands.close()]);
-        await health.close();
+        await Promise.all([health.close(), metricsServer.close()]);
         log.info("agent stopped");
       })();
       return closing;

@@ -10,6 +10,7 @@ import {
   port,
   secret,
 } from "@dockflow/config";
+import { metricsEnv } from "@dockflow/metrics";
 import { z } from "zod";
 
 const seconds = (fallback: number, min = 1) => int(min).default(fallback);
@@ -41,6 +42,7 @@ export const AgentConfigSchema = z.object({
   LABEL_PREFIX: z.string().min(1).default("dockflare."),
   HEALTH_HOST: z.string().min(1).default("0.0.0.0"),
   HEALTH_PORT: port().default(8080),
+  ...metricsEnv,
   LOG_LEVEL: logLevel(),
 });
 

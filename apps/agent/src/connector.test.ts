@@ -1,7 +1,9 @@
 import pino from "pino";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ConnectorManager } from "./connector.ts";
 import type { ConnectorInfo, DockerManager } from "./docker/manager.ts";
+import { createAgentMetrics } from "./metrics.ts";
 import type { StateFiles } from "./state-files.ts";
 
 describe("ConnectorManager", () => {
@@ -37,6 +39,7 @@ describe("ConnectorManager", () => {
       },
       (event) => reports.push(`${event.container.status} ${event.container.version}`),
       pino({ level: "silent" }),
+      createAgentMetrics(new Registry()),
     );
     const result = await connectors.start({
       id: "cmd_1",

@@ -9,6 +9,7 @@ import {
 } from "./connector-state.ts";
 import type { DockerEvent } from "./docker/events.ts";
 import type { ConnectorInfo, ConnectorSpec, DockerManager } from "./docker/manager.ts";
+import { type AgentMetrics, setConnectorState } from "./metrics.ts";
 import type { StateFiles, TunnelState } from "./state-files.ts";
 
 type TunnelStatusEvent = Extract<AgentEvent, { type: "tunnel_status" }>;
@@ -51,6 +52,7 @@ export class ConnectorManager {
     private readonly settings: ConnectorSettings,
     private readonly report: (event: TunnelStatusEvent) => void,
     private readonly log: pino.Logger,
+    private readonly metrics: AgentMetrics,
   ) {}
 
   /** The saved desired state (token excluded), for health output and tests. */
@@ -135,6 +137,7 @@ export class ConnectorManager {
       } else {
         await this.manager.restartConnector(this.settings.name);
       }
+      this.metrics.connectorRestarts.inc({ reason: "command" });
       return this.result(await this.waitRunning());
     });
   }
@@ -206,14 +209,21 @@ export class ConnectorManager {
         difference === "missing" ? "creating the connector" : "recreating the connector",
       );
       await this.manager.createConnector(spec);
+      this.countRecovery(reason);
     } else {
       const info = await this.manager.inspectConnector(spec.name);
       if (needsStart(info, this.manager.connectorKind)) {
         this.log.info({ reason, status: info.status }, "starting the stopped connector");
         await this.manager.startConnector(spec.name);
+        this.countRecovery(reason);
       }
     }
     return this.waitRunning();
+  }
+
+  /** A connector (re)started by the agent itself, not for a `start_tunnel` command. */
+  private countRecovery(reason: string): void {
+    if (reason !== "start_tunnel") this.metrics.connectorRestarts.inc({ reason: "recovery" });
   }
 
   /** Watches the connector (woken by its engine events) until it runs or the timeout passes. */
@@ -261,6 +271,7 @@ export class ConnectorManager {
     const key = statusKey(info);
     if (key === this.lastReport) return;
     this.lastReport = key;
+    setConnectorState(this.metrics, info.status);
     this.log.info(
       { connector: info.name, status: info.status, container_id: info.id, error: info.error },
       "connector status",

@@ -32,6 +32,8 @@ export interface MasterClientOptions {
   fetch?: typeof fetch;
   /** Called on every successful (2xx) exchange: the readiness endpoint reports it. */
   onContact?: () => void;
+  /** Called on every failed exchange with its HTTP status (0: no answer), not on shutdown. */
+  onFailure?: (status: number) => void;
   requestTimeoutMs?: number;
 }
 
@@ -62,6 +64,7 @@ export class MasterClient {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
+      if (!signal?.aborted) this.options.onFailure?.(0);
       const reason = (error as Error).name === "TimeoutError" ? "timed out" : "unreachable";
       throw new MasterError(0, "unreachable", `master ${reason}: ${method} ${pathOnly(path)}`);
     }
@@ -73,6 +76,7 @@ export class MasterClient {
       json = undefined;
     }
     if (!response.ok) {
+      this.options.onFailure?.(response.status);
       const parsed = ApiError.safeParse(json);
       const retryAfter =
         parsed.success && parsed.data.retry_after !== undefined

@@ -10,6 +10,7 @@ import {
   port,
   secret,
 } from "@dockflow/config";
+import { metricsEnv } from "@dockflow/metrics";
 import { z } from "zod";
 import { SecretFileError, withSecretFiles } from "./secret-files.ts";
 
@@ -80,6 +81,7 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-zA-Z0-9_.-]*$/)
       .default("dockflow-"),
+    ...metricsEnv,
     LOG_LEVEL: logLevel(),
   })
   .refine(

@@ -1,13 +1,24 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "@dockflow/config";
+import {
+  createRegistry,
+  type MetricsServer,
+  metricsListenOptions,
+  startMetricsServer,
+} from "@dockflow/metrics";
 import { serve } from "@hono/node-server";
 import type { Kysely } from "kysely";
 import type pino from "pino";
+import type { Registry } from "prom-client";
 import { createGuards } from "./auth/guards.ts";
 import { AgentKeyCache } from "./auth/key-cache.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
-import { type CloudflareGateway, createCloudflareGateway } from "./cloudflare/index.ts";
+import {
+  type CloudflareGateway,
+  type CloudflareGatewayOptions,
+  createCloudflareGateway,
+} from "./cloudflare/index.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { openDatabase } from "./db/connect.ts";
 import { migrate } from "./db/migrations.ts";
@@ -18,6 +29,7 @@ import { defaultConsoleDir } from "./http/console-site.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import type { MasterApp } from "./http/types.ts";
 import { createLogger } from "./logger.ts";
+import { createMasterMetrics, registerMasterGauges } from "./metrics.ts";
 import { CommandQueue } from "./queue/command-queue.ts";
 import { AgentService } from "./services/agents.ts";
 import { EventService } from "./services/events.ts";
@@ -37,8 +49,8 @@ export interface MasterOverrides {
   clock?: () => Date;
   /** fetch for the Cloudflare SDK (e.g. an in-process `@dockflow/cloudflare-sandbox`). */
   cloudflareFetch?: typeof fetch;
-  /** A ready Cloudflare gateway (tests); takes precedence over the configuration. */
-  gateway?: CloudflareGateway;
+  /** Builds the Cloudflare gateway (tests), given the master's hooks; takes precedence over the configuration. */
+  gateway?: (hooks: Pick<CloudflareGatewayOptions, "onRequest">) => CloudflareGateway;
   logger?: pino.Logger;
 }
 
@@ -48,6 +60,8 @@ export interface Master extends ApiDeps {
   app: MasterApp;
   logger: pino.Logger;
   sweeper: Sweeper;
+  /** The Prometheus metrics of this master (served by `runMaster` on METRICS_HOST:METRICS_PORT). */
+  registry: Registry;
   /** Sends queued webhook deliveries. */
   deliverer: Deliverer;
   /** Turns recorded changes into webhook deliveries. */
@@ -62,8 +76,9 @@ async function cloudflareGateway(
   config: Config,
   overrides: MasterOverrides,
   logger: pino.Logger,
+  onRequest: (operation: string, status: string) => void,
 ): Promise<CloudflareGateway> {
-  if (overrides.gateway) return overrides.gateway;
+  if (overrides.gateway) return overrides.gateway({ onRequest });
   // The gateway makes its own `component: "cloudflare"` child logger.
   if (config.CLOUDFLARE_API_TOKEN && config.CLOUDFLARE_ACCOUNT_ID) {
     return createCloudflareGateway({
@@ -72,6 +87,7 @@ async function cloudflareGateway(
       ...(config.CLOUDFLARE_BASE_URL ? { baseURL: config.CLOUDFLARE_BASE_URL } : {}),
       ...(overrides.cloudflareFetch ? { fetch: overrides.cloudflareFetch } : {}),
       logger,
+      onRequest,
     });
   }
   // No Cloudflare account configured: run against the in-process stand-in, and say so loudly.
@@ -84,6 +100,7 @@ async function cloudflareGateway(
       baseURL: IN_PROCESS_BASE_URL,
       fetch: overrides.cloudflareFetch,
       logger,
+      onRequest,
     });
   }
   const zones = config.CLOUDFLARE_SANDBOX_ZONES;
@@ -98,6 +115,7 @@ async function cloudflareGateway(
     baseURL: sandbox.baseURL,
     fetch: sandbox.fetch as typeof fetch,
     logger,
+    onRequest,
   });
 }
 
@@ -126,12 +144,15 @@ export async function createMaster(
     handle.kind === "postgres" && config.DATABASE_URL
       ? createPostgresNotifier(config.DATABASE_URL, logger.child({ component: "notifier" }))
       : createLocalNotifier(handle.pglite);
+  const registry = createRegistry();
+  const metrics = createMasterMetrics(registry);
   const stream = new ChangeHub({
     db,
     logger: logger.child({ component: "stream" }),
     maxBufferedBytes: config.MASTER_STREAM_BUFFER_BYTES,
     pingIntervalMs: config.MASTER_STREAM_PING_SECONDS * 1000,
   });
+  registerMasterGauges(registry, { db, streamClients: () => stream.size });
   await stream.start();
   const deliverer = new Deliverer({
     db,
@@ -165,8 +186,11 @@ export async function createMaster(
   const keysChanged = () => keyCache.invalidate();
   notifier.onKeysChanged(keysChanged);
 
-  const gateway = await cloudflareGateway(config, overrides, logger);
+  const gateway = await cloudflareGateway(config, overrides, logger, (operation, status) =>
+    metrics.cloudflareRequests.inc({ operation, status }),
+  );
   const queue = new CommandQueue({
+    metrics,
     db,
     notifier,
     clock,
@@ -179,6 +203,7 @@ export async function createMaster(
     clock,
     logger: logger.child({ component: "reconciler" }),
     tunnelNamePrefix: config.TUNNEL_NAME_PREFIX,
+    metrics,
   });
   const sessions = new SessionService({
     db,
@@ -201,6 +226,7 @@ export async function createMaster(
     queue,
     labelPrefix: config.LABEL_PREFIX,
     gracePeriodMs: config.GRACE_PERIOD_SECONDS * 1000,
+    metrics,
     onRulesChanged: () => reconciler.schedule(),
     views: (executor, rows) => agents.views(executor, rows),
   });
@@ -250,6 +276,7 @@ export async function createMaster(
     app,
     logger,
     sweeper,
+    registry,
     deliverer,
     notifications,
     startBackground() {
@@ -273,6 +300,8 @@ export async function createMaster(
 
 export interface RunningMaster {
   url: string;
+  /** `GET` this for the Prometheus metrics; undefined without METRICS_PORT. */
+  metricsUrl: string | undefined;
   master: Master;
   close(): Promise<void>;
 }
@@ -285,22 +314,26 @@ export async function runMaster(
   const master = await createMaster(config, overrides);
   master.startBackground();
   const server = serve({ fetch: master.app.fetch, port: config.PORT, hostname: config.HOST });
+  let metricsServer: MetricsServer;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
+    metricsServer = await startMetricsServer(master.registry, metricsListenOptions(config));
   } catch (error) {
+    server.close();
     await master.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host}:${port}`;
-  master.logger.info({ url }, "master listening");
+  master.logger.info({ url, metrics: metricsServer.url }, "master listening");
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl: metricsServer.url,
     master,
     close() {
       closing ??= (async () => {
@@ -310,6 +343,7 @@ export async function runMaster(
           server.close(() => resolve());
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        await metricsServer.close();
         await master.close();
       })();
       return closing;

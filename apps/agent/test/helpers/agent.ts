@@ -100,6 +100,7 @@ export function agentEnv(
     AGENT_DISPLAY_NAME: `test agent ${options.names.id}`,
     HEALTH_HOST: "127.0.0.1",
     HEALTH_PORT: "0",
+    METRICS_PORT: "0",
     LOG_LEVEL: "debug",
     ...options.env,
   };

@@ -79,6 +79,20 @@ export interface CloudflareGatewayOptions {
   zoneCacheTtlMs?: number;
   /** Per-attempt limit on waiting for an answer (default 60 s). */
   requestTimeoutMs?: number;
+  /** Told of every HTTP attempt: operation (method and path template) and status (metrics). */
+  onRequest?: (operation: string, status: string) => void;
+}
+
+/**
+ * `GET /accounts/:id/cfd_tunnel/:id`: the path with every segment that is not a plain word
+ * (account, zone, tunnel and record ids) replaced, so the value stays bounded.
+ */
+export function operationOf(method: string, path: string): string {
+  const template = path
+    .split("/")
+    .map((segment) => (segment === "" || /^[a-z_]+$/.test(segment) ? segment : ":id"))
+    .join("/");
+  return `${method} ${template}`;
 }
 
 export const DEFAULT_ZONE_CACHE_TTL_MS = 60_000;
@@ -177,6 +191,7 @@ export function createCloudflareGateway(options: CloudflareGatewayOptions): Clou
     now,
     sleep,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    onAttempt: (method, path, status) => options.onRequest?.(operationOf(method, path), status),
   });
   const client = new Cloudflare({
     apiToken: options.apiToken,

@@ -36,6 +36,8 @@ export interface TransportOptions {
   sleep: (ms: number) => Promise<void>;
   requestTimeoutMs: number;
   random?: () => number;
+  /** Told of every attempt's outcome: the HTTP status, or `error` when there was no answer. */
+  onAttempt?: (method: string, path: string, status: string) => void;
 }
 
 /** Methods whose repetition cannot do anything twice. POST (create) and PATCH are not. */
@@ -95,6 +97,7 @@ export function createTransport(options: TransportOptions): FetchLike {
       try {
         response = await attemptOnce(input, init);
       } catch (error) {
+        options.onAttempt?.(method, path, "error");
         if (init.signal?.aborted || !idempotent || attempt >= retry.maxAttempts) throw error;
         const delay = backoffMs(attempt, retry, random);
         logger.warn(
@@ -105,6 +108,7 @@ export function createTransport(options: TransportOptions): FetchLike {
         continue;
       }
 
+      options.onAttempt?.(method, path, String(response.status));
       if (response.status === 429) {
         const wait =
           retryAfterMs(response.headers, options.now()) ?? backoffMs(attempt, retry, random);

@@ -5,6 +5,7 @@ import type { DatabaseNotifier } from "../db/notifier.ts";
 import * as commands from "../db/repositories/commands.ts";
 import type { Executor } from "../db/repositories/executor.ts";
 import type { CommandRow, Database } from "../db/schema.ts";
+import type { MasterMetrics } from "../metrics.ts";
 import { ackDecision, pollWaitMs } from "./decisions.ts";
 
 export interface CommandQueueOptions {
@@ -12,6 +13,7 @@ export interface CommandQueueOptions {
   notifier: DatabaseNotifier;
   clock: () => Date;
   visibilityTimeoutMs: number;
+  metrics: MasterMetrics;
   /** Most commands handed out by one poll. */
   batchSize?: number;
   /** How often a waiting poll re-checks by itself while the notifier is down. */
@@ -40,6 +42,7 @@ export class CommandQueue {
     }));
     await commands.insertCommands(tx, rows);
     await this.options.notifier.notifyInTransaction(tx, [agentId]);
+    for (const row of rows) this.options.metrics.commandsQueued.inc({ action: row.action });
     return rows.map((r) => r.id);
   }
 
@@ -65,6 +68,12 @@ export class CommandQueue {
       this.options.visibilityTimeoutMs,
       this.options.batchSize ?? 100,
     );
+    const { commandsDelivered, commandsRedelivered } = this.options.metrics;
+    for (const row of rows) {
+      (row.delivery_count > 1 ? commandsRedelivered : commandsDelivered).inc({
+        action: row.action,
+      });
+    }
     return rows.map(toCommand);
   }
 
@@ -148,6 +157,7 @@ export class CommandQueue {
       error: ack.error ?? null,
       at: this.options.clock(),
     });
+    this.options.metrics.commandsAcknowledged.inc({ success: String(ack.success) });
     return "acknowledged";
   }
 

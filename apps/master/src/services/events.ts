@@ -12,6 +12,7 @@ import {
 import type { Executor } from "../db/repositories/executor.ts";
 import type { AgentRow, Database } from "../db/schema.ts";
 import { notFound } from "../http/errors.ts";
+import type { MasterMetrics } from "../metrics.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
 import { withChanges } from "./change-set.ts";
 import {
@@ -29,6 +30,7 @@ export interface EventServiceOptions {
   queue: CommandQueue;
   labelPrefix: string;
   gracePeriodMs: number;
+  metrics: MasterMetrics;
   /** Desired state changed: the reconciler has work. */
   onRulesChanged: () => void;
   /** The operator's views of agents (AgentService.views), for the change stream. */
@@ -53,6 +55,12 @@ export class EventService {
   }
 
   async ingest(agentId: string, event: AgentEvent): Promise<z.infer<typeof EventAccepted>> {
+    const accepted = await this.record(agentId, event);
+    this.options.metrics.eventsIngested.inc({ type: event.type });
+    return accepted;
+  }
+
+  private async record(agentId: string, event: AgentEvent): Promise<z.infer<typeof EventAccepted>> {
     const { db, clock } = this.options;
     const at = clock();
     if (event.type === "heartbeat") return this.heartbeat(agentId, at);

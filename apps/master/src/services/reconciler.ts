@@ -18,6 +18,7 @@ import {
   updateTunnel,
 } from "../db/repositories/tunnels.ts";
 import type { AccessAppRow, Database, RuleRow, TunnelRow } from "../db/schema.ts";
+import type { MasterMetrics } from "../metrics.ts";
 import type { CommandQueue } from "../queue/command-queue.ts";
 import { accessDomain, routedRules } from "./access-plan.ts";
 import { withChanges } from "./change-set.ts";
@@ -31,6 +32,7 @@ export interface ReconcilerOptions {
   clock: () => Date;
   logger: Logger;
   tunnelNamePrefix: string;
+  metrics: MasterMetrics;
   /** Backoff after a failed pass: base doubles per failure up to max. */
   retry?: { baseMs: number; maxMs: number };
 }
@@ -88,7 +90,7 @@ export class Reconciler {
     const entry = { full, promise: Promise.resolve(emptyResult()) };
     entry.promise = this.chain.then(() => {
       this.queued = undefined;
-      return this.pass(entry.full);
+      return this.measuredPass(entry.full);
     });
     this.queued = entry;
     this.chain = entry.promise.then(
@@ -134,6 +136,23 @@ export class Reconciler {
       this.schedule(false);
     }, delay);
     this.retryTimer.unref();
+  }
+
+  /** A pass, counted and timed; a pass with a failed step (or that threw) is a failure. */
+  private async measuredPass(full: boolean): Promise<ReconcileResult> {
+    const { reconcileRuns, reconcileFailures, reconcileDuration } = this.options.metrics;
+    const kind = full ? "full" : "event";
+    const done = reconcileDuration.startTimer({ kind });
+    let failed = true;
+    try {
+      const result = await this.pass(full);
+      failed = result.errors.length > 0;
+      return result;
+    } finally {
+      done();
+      reconcileRuns.inc({ kind });
+      if (failed) reconcileFailures.inc({ kind });
+    }
   }
 
   private async pass(full: boolean): Promise<ReconcileResult> {

@@ -1,7 +1,7 @@
 import { type CloudflareSandbox, createCloudflareSandbox } from "@dockflow/cloudflare-sandbox";
 import { createTestDatabase, type TestDatabase } from "@dockflow/testkit";
 import pino from "pino";
-import { createCloudflareGateway } from "../cloudflare/index.ts";
+import { type CloudflareGatewayOptions, createCloudflareGateway } from "../cloudflare/index.ts";
 import { parseConfig } from "../config.ts";
 import { type Master, type RunningMaster, runMaster } from "../main.ts";
 
@@ -85,14 +85,16 @@ export async function startTestMaster(options: TestMasterOptions = {}): Promise<
     ...database.env,
     ...options.env,
   });
-  const gateway = createCloudflareGateway({
-    apiToken: sandbox.token,
-    accountId: sandbox.accountId,
-    baseURL: sandbox.baseURL,
-    fetch: sandbox.fetch as typeof fetch,
-    logger,
-    retry: { baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000 },
-  });
+  const gateway = (hooks: Pick<CloudflareGatewayOptions, "onRequest">) =>
+    createCloudflareGateway({
+      ...hooks,
+      apiToken: sandbox.token,
+      accountId: sandbox.accountId,
+      baseURL: sandbox.baseURL,
+      fetch: sandbox.fetch as typeof fetch,
+      logger,
+      retry: { baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000 },
+    });
   const running = await runMaster(config, { clock: clock.now, gateway, logger });
   if (!options.background) await running.master.sweeper.stop();
   const api: TestMaster["api"] = (path, init = {}) => {
