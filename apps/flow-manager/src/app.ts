@@ -26,6 +26,8 @@ import { SocketFolders } from "./socket-folders.ts";
 import { StatsStreams } from "./stats.ts";
 import { StatusStore } from "./status-store.ts";
 import { StatusUpdates } from "./status-updates.ts";
+import { DeliveryFolder } from "./webhooks/delivery-folder.ts";
+import { FlowWebhooks } from "./webhooks/flow-webhooks.ts";
 
 export const SERVER_VERSION = "0.1.0";
 /** How long start-up waits for Docker before serving anyway. */
@@ -60,10 +62,21 @@ export async function startFlowManager(
     log: child("audit"),
     publish: (entry, audience) => clients.emitToMany(audience, "activity_log", entry),
   });
+  const webhooks = new FlowWebhooks({
+    hooks: config.webhooks.hooks,
+    folder: new DeliveryFolder({ dir: config.webhooks.dir, log: child("webhooks") }),
+    managerId: config.managerId,
+    policy: config.webhooks.policy,
+    timeoutMs: config.webhooks.timeoutMs,
+    clock: () => new Date(),
+    log: child("webhooks"),
+  });
+  await webhooks.start();
   const notifier = new Notifier({
     clients,
     activity,
     liveMessageActivity: config.liveMessageActivity,
+    webhooks,
   });
   const pool = new ConnectionPool({
     onUnasked: (containerId, envelope) => notifier.unaskedMessage(containerId, envelope),
@@ -237,6 +250,7 @@ export async function startFlowManager(
         logHub.close();
         pool.closeAll();
         await containers.close();
+        await webhooks.close();
         log.info("flow manager stopped (managed containers left running)");
       })();
       return closing;

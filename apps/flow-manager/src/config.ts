@@ -1,15 +1,19 @@
+import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import {
   boolean,
   int,
+  json,
   keyValueList,
   list,
   logLevel,
   optionalString,
   parseEnv,
+  parseJsonWith,
   port,
   secret,
 } from "@dockflow/config";
+import { FlowWebhookEvent } from "@dockflow/protocol";
 import { z } from "zod";
 import { normalizeOrigin } from "./origin-guard.ts";
 
@@ -36,6 +40,21 @@ const OriginList = list().transform((items, ctx) => {
   }
   return origins;
 });
+
+/** The webhooks a flow manager notifies (FLOW_WEBHOOKS or FLOW_WEBHOOKS_FILE). */
+const WebhookList = z
+  .array(
+    z.strictObject({
+      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+      events: z
+        .array(FlowWebhookEvent)
+        .min(1)
+        .refine((events) => new Set(events).size === events.length, "lists an event twice"),
+      secret: secret(16).max(256),
+    }),
+  )
+  .max(100)
+  .refine((hooks) => new Set(hooks.map((h) => h.url)).size === hooks.length, "lists a URL twice");
 
 const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -71,6 +90,13 @@ const Env = z.object({
   FLOW_EXEC_ENABLED: boolean(false),
   FLOW_EXEC_MAX_PER_CLIENT: int(1, 1000).default(4),
   FLOW_EXEC_MAX_SESSIONS: int(1, 10_000).default(32),
+  FLOW_WEBHOOKS: json(WebhookList),
+  FLOW_WEBHOOKS_FILE: optionalString(),
+  FLOW_WEBHOOK_DIR: optionalString(),
+  FLOW_WEBHOOK_RETRY_SECONDS: int(1, 30 * 86_400).default(86_400),
+  FLOW_WEBHOOK_BACKOFF_SECONDS: int(1, 86_400).default(10),
+  FLOW_WEBHOOK_BACKOFF_MAX_SECONDS: int(1, 86_400).default(600),
+  FLOW_WEBHOOK_TIMEOUT_SECONDS: int(1, 600).default(10),
   DOCKER_HOST: optionalString(),
   LOG_LEVEL: logLevel(),
 });
@@ -108,6 +134,16 @@ export const Config = Env.transform((env, ctx) => {
         "refusing to listen on a non-loopback HOST without FLOW_MANAGER_TOKEN: set a token or HOST=127.0.0.1",
     });
   }
+  if (env.FLOW_WEBHOOKS && env.FLOW_WEBHOOKS_FILE) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["FLOW_WEBHOOKS_FILE"],
+      message: "set FLOW_WEBHOOKS or FLOW_WEBHOOKS_FILE, not both",
+    });
+  }
+  const webhooks = env.FLOW_WEBHOOKS_FILE
+    ? readWebhookFile(env.FLOW_WEBHOOKS_FILE, ctx)
+    : (env.FLOW_WEBHOOKS ?? []);
   return {
     host: env.HOST,
     port: env.PORT,
@@ -137,11 +173,38 @@ export const Config = Env.transform((env, ctx) => {
       maxSessionsPerClient: env.FLOW_EXEC_MAX_PER_CLIENT,
       maxSessions: env.FLOW_EXEC_MAX_SESSIONS,
     },
+    webhooks: {
+      hooks: webhooks,
+      dir: resolve(env.FLOW_WEBHOOK_DIR ?? join(dataDir, "webhooks")),
+      policy: {
+        baseDelayMs: env.FLOW_WEBHOOK_BACKOFF_SECONDS * 1000,
+        maxDelayMs: env.FLOW_WEBHOOK_BACKOFF_MAX_SECONDS * 1000,
+        windowMs: env.FLOW_WEBHOOK_RETRY_SECONDS * 1000,
+      },
+      timeoutMs: env.FLOW_WEBHOOK_TIMEOUT_SECONDS * 1000,
+    },
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
   };
 });
 export type FlowManagerConfig = z.output<typeof Config>;
+export type FlowWebhook = z.output<typeof WebhookList>[number];
+
+/** The webhook list from FLOW_WEBHOOKS_FILE (read once, at start-up; never echoed). */
+function readWebhookFile(path: string, ctx: z.RefinementCtx): z.output<typeof WebhookList> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    ctx.addIssue({ code: "custom", path: ["FLOW_WEBHOOKS_FILE"], message: `cannot read: ${code}` });
+    return [];
+  }
+  const parsed = parseJsonWith(WebhookList, text);
+  if ("data" in parsed) return parsed.data;
+  ctx.addIssue({ code: "custom", path: ["FLOW_WEBHOOKS_FILE"], message: parsed.error });
+  return [];
+}
 
 /** Parses the environment once; throws a ConfigError naming each bad variable (never its value). */
 export function loadConfig(

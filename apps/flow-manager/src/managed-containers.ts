@@ -314,6 +314,9 @@ export class ManagedContainers {
       ? this.recovery.onCrash(c.id, c.crashRecovery, c.startedAt, c.finishedAt)
       : null;
     this.options.notifier.crashed(c, verdict.exitCode, plan);
+    if (verdict.managerRecovers && !plan && c.crashRecovery?.enabled) {
+      this.options.notifier.restartLimitReached(c, verdict.exitCode, c.crashRecovery.max_restarts);
+    }
   }
 
   private forget(id: string): TrackedContainer | undefined {

@@ -42,9 +42,11 @@ function setup(liveMessageActivity = false) {
     log: pino({ level: "silent" }),
     publish: (entry, audience) => clients.emitToMany(audience, "activity_log", entry),
   });
-  const notifier = new Notifier({ clients, activity, liveMessageActivity });
+  const hooked: { event: string; data: unknown }[] = [];
+  const webhooks = { notify: (event: string, data: unknown) => hooked.push({ event, data }) };
+  const notifier = new Notifier({ clients, activity, liveMessageActivity, webhooks });
   const events = () => sent.map((s) => `${s.to}:${s.event}`);
-  return { notifier, activity, clients, sent, events };
+  return { notifier, activity, clients, sent, events, hooked };
 }
 
 describe("Notifier", () => {
@@ -70,6 +72,30 @@ describe("Notifier", () => {
       ["container_crashed", "container worker crashed (exit code 3)"],
       ["crash_recovery", "restarting worker in 100 ms (attempt 1 of 2)"],
     ]);
+  });
+
+  it("hands crashes, a used-up restart limit and turning unhealthy to the webhooks, and nothing else", () => {
+    const { notifier, activity, sent, hooked } = setup();
+    notifier.crashed(container, 3, null);
+    notifier.restartLimitReached(container, 3, 2);
+    notifier.healthWarning(container, { warning_type: "cpu_high", message: "cpu at 95%" });
+    notifier.healthWarning(container, { warning_type: "unhealthy", message: "check failing" });
+    notifier.statusChanged(container, "running");
+    expect(hooked).toEqual([
+      { event: "container_crashed", data: sent[0]?.payload },
+      {
+        event: "restart_limit_reached",
+        data: { container_id: container.id, name: "worker", exit_code: 3, max_restarts: 2 },
+      },
+      {
+        event: "container_unhealthy",
+        data: { container_id: container.id, name: "worker", message: "check failing" },
+      },
+    ]);
+    expect(activity.recent(10)[1]).toMatchObject({
+      activity_type: "crash_recovery",
+      message: "gave up restarting worker after 2 automatic restarts",
+    });
   });
 
   it("keeps message traffic out of live pushes unless FLOW_LIVE_MESSAGE_ACTIVITY, but always in history", () => {

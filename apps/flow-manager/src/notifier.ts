@@ -4,12 +4,15 @@ import type { ClientRegistry } from "./clients.ts";
 import type { RecoveryPlan } from "./crash-recovery.ts";
 import type { PullProgress } from "./docker.ts";
 import type { TrackedContainer } from "./status-store.ts";
+import type { FlowWebhooks } from "./webhooks/flow-webhooks.ts";
 
 export interface NotifierOptions {
   clients: ClientRegistry;
   activity: ActivityLog;
   /** FLOW_LIVE_MESSAGE_ACTIVITY: also push message traffic live as `activity_log`. */
   liveMessageActivity: boolean;
+  /** FLOW_WEBHOOKS: crashes, used-up restart limits and unhealthy containers. */
+  webhooks: Pick<FlowWebhooks, "notify">;
 }
 
 export type LifecycleActivity = Extract<
@@ -88,7 +91,7 @@ export class Notifier {
   }
 
   crashed(c: TrackedContainer, exitCode: number | null, plan: RecoveryPlan | null): void {
-    this.clients.broadcast("container_crashed", {
+    const crash = {
       container_id: c.id,
       name: c.name,
       exit_code: exitCode,
@@ -96,7 +99,9 @@ export class Notifier {
       error: c.error ?? (c.oomKilled ? "killed by the kernel: out of memory" : null),
       timestamp: new Date().toISOString(),
       recovery: plan,
-    });
+    };
+    this.clients.broadcast("container_crashed", crash);
+    this.options.webhooks.notify("container_crashed", crash);
     this.activity.record({
       type: "container_crashed",
       message: `container ${c.name} crashed (exit code ${exitCode}${c.oomKilled ? ", OOM killed" : ""})`,
@@ -111,6 +116,22 @@ export class Notifier {
         details: { ...plan },
       });
     }
+  }
+
+  /** A crash after crash recovery used all its restarts: the container is left stopped. */
+  restartLimitReached(c: TrackedContainer, exitCode: number | null, maxRestarts: number): void {
+    this.activity.record({
+      type: "crash_recovery",
+      message: `gave up restarting ${c.name} after ${maxRestarts} automatic restarts`,
+      containerId: c.id,
+      details: { exit_code: exitCode, max_restarts: maxRestarts, gave_up: true },
+    });
+    this.options.webhooks.notify("restart_limit_reached", {
+      container_id: c.id,
+      name: c.name,
+      exit_code: exitCode,
+      max_restarts: maxRestarts,
+    });
   }
 
   recovered(containerId: string, attempt: number): void {
@@ -139,6 +160,13 @@ export class Notifier {
       containerId: c.id,
       details: { warning_type: type, value, threshold },
     });
+    if (type === "unhealthy") {
+      this.options.webhooks.notify("container_unhealthy", {
+        container_id: c.id,
+        name: c.name,
+        message,
+      });
+    }
   }
 
   imagePull(image: string, clientId: string, progress: PullProgress | "started"): void {

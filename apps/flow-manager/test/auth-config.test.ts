@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configFrom } from "../src/index.ts";
 import { startTestManager, TestClient } from "./helpers.ts";
@@ -66,6 +69,68 @@ describe("configuration", () => {
     expect(message).toMatch(/FLOW_LIVE_MESSAGE_ACTIVITY: must be true or false/);
     expect(message).not.toContain(secret);
     expect(message).not.toContain("sometimes");
+  });
+
+  it("reads the webhooks from FLOW_WEBHOOKS or FLOW_WEBHOOKS_FILE, with their folder and retries", async () => {
+    const hook = {
+      url: "https://hooks.example/x",
+      events: ["container_crashed"],
+      secret: "s".repeat(16),
+    };
+    expect(configFrom({ DATA_DIR: "/var/lib/dockflow" }).webhooks).toEqual({
+      hooks: [],
+      dir: "/var/lib/dockflow/webhooks",
+      policy: { baseDelayMs: 10_000, maxDelayMs: 600_000, windowMs: 86_400_000 },
+      timeoutMs: 10_000,
+    });
+    const fromEnv = configFrom({
+      FLOW_WEBHOOKS: JSON.stringify([hook]),
+      FLOW_WEBHOOK_DIR: "/srv/hooks",
+      FLOW_WEBHOOK_RETRY_SECONDS: "60",
+    }).webhooks;
+    expect(fromEnv).toMatchObject({
+      hooks: [hook],
+      dir: "/srv/hooks",
+      policy: { windowMs: 60_000 },
+    });
+    const folder = await mkdtemp(join(tmpdir(), "dockflow-fm-config-"));
+    try {
+      const file = join(folder, "webhooks.json");
+      await writeFile(file, JSON.stringify([hook]));
+      expect(configFrom({ FLOW_WEBHOOKS_FILE: file }).webhooks.hooks).toEqual([hook]);
+      expect(() => configFrom({ FLOW_WEBHOOKS_FILE: join(folder, "none.json") })).toThrow(
+        "FLOW_WEBHOOKS_FILE: cannot read: ENOENT",
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a bad webhook list without echoing its secrets", () => {
+    const secret = "too-short-secret";
+    const bad = [
+      [{ url: "ftp://x", events: ["container_crashed"], secret: "s".repeat(16) }, /0\.url/],
+      [
+        { url: "https://x", events: ["container_exploded"], secret: "s".repeat(16) },
+        /0\.events\.0/,
+      ],
+      [
+        { url: "https://x", events: ["container_crashed"], secret: secret.slice(0, 9) },
+        /0\.secret/,
+      ],
+    ] as const;
+    for (const [hook, where] of bad) {
+      let message = "";
+      try {
+        configFrom({ FLOW_WEBHOOKS: JSON.stringify([hook]) });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^invalid flow manager configuration: FLOW_WEBHOOKS: /);
+      expect(message).toMatch(where);
+      expect(message).not.toContain(hook.secret);
+    }
+    expect(() => configFrom({ FLOW_WEBHOOKS: "[{" })).toThrow("FLOW_WEBHOOKS: is not valid JSON");
   });
 
   it("refuses a socket root too long for Unix socket paths", () => {

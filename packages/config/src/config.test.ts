@@ -4,6 +4,7 @@ import {
   boolean,
   int,
   isPlaceholder,
+  json,
   keyValueList,
   list,
   logLevel,
@@ -106,6 +107,18 @@ describe("fields", () => {
     expect(one(list(), " a, b ,,c ")).toEqual({ V: ["a", "b", "c"] });
     expect(one(list(/[:,]/), "/a:/b,/c")).toEqual({ V: ["/a", "/b", "/c"] });
     expect(one(list(), undefined)).toEqual({ V: [] });
+  });
+
+  it("json reads a document its schema accepts, and names the bad path but never a value", () => {
+    const field = json(z.array(z.object({ secret: z.string().min(4) })));
+    expect(one(field, '[{"secret":"abcd"}]')).toEqual({ V: [{ secret: "abcd" }] });
+    expect(one(field, " ")).toEqual({ V: undefined });
+    expect((one(field, "[{") as ConfigError).message).toBe(
+      "invalid test configuration: V: is not valid JSON",
+    );
+    const error = one(field, '[{"secret":"abc"}]') as ConfigError;
+    expect(error.message).toMatch(/^invalid test configuration: V: .* at 0\.secret$/);
+    expect(error.message).not.toContain('"abc"');
   });
 
   it("keyValueList reads k=v pairs, bare keys as empty values, and refuses an empty key", () => {

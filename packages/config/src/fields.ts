@@ -104,3 +104,33 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * A JSON document checked by `schema`; absent or blank is undefined. The error names the first
+ * bad path but never a value (the document may hold secrets).
+ */
+export const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): z.output<T> | undefined => {
+      if (v === undefined || v.trim() === "") return undefined;
+      const parsed = parseJsonWith(schema, v);
+      if ("data" in parsed) return parsed.data;
+      ctx.addIssue({ code: "custom", message: parsed.error });
+      return z.NEVER;
+    });
+
+/** Parses `text` as JSON checked by `schema`; the error names the first bad path, never a value. */
+export function parseJsonWith<T extends z.ZodType>(
+  schema: T,
+  text: string,
+): { data: z.output<T> } | { error: string } {
+  const value = parseJson(text);
+  if (value === undefined) return { error: "is not valid JSON" };
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { data: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+  return { error: `${issue?.message ?? "is invalid"}${where}` };
+}

@@ -2,10 +2,12 @@ export {
   boolean,
   int,
   isPlaceholder,
+  json,
   keyValueList,
   list,
   logLevel,
   optionalString,
+  parseJsonWith,
   port,
   secret,
 } from "./fields.ts";

@@ -7,6 +7,7 @@ export * from "./flow/exec.ts";
 export * from "./flow/logs.ts";
 export * from "./flow/replies.ts";
 export * from "./flow/requests.ts";
+export * from "./flow/webhooks.ts";
 export * from "./labels.ts";
 export * from "./master/agents.ts";
 export * from "./master/commands.ts";

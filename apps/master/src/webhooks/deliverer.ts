@@ -1,21 +1,18 @@
 import {
-  WEBHOOK_DELIVERY_HEADER,
-  WEBHOOK_EVENT_HEADER,
-  WEBHOOK_SIGNATURE_HEADER,
-  WEBHOOK_TIMESTAMP_HEADER,
-} from "@dockflow/protocol";
+  type AttemptOutcome,
+  nextAttempt,
+  type RetryPolicy,
+  sendDelivery,
+} from "@dockflow/webhook-core";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import * as repo from "../db/repositories/webhooks.ts";
 import type { Database } from "../db/schema.ts";
-import { nextAttempt, type RetryPolicy } from "./backoff.ts";
 import { CoalescedRunner } from "./coalesced.ts";
-import { signDelivery } from "./signature.ts";
 
 const BATCH = 20;
 /** Beyond the request timeout, how long a claimed delivery stays leased to its master. */
 const LEASE_MARGIN_MS = 5_000;
-const MAX_ERROR_LENGTH = 500;
 
 export interface DelivererOptions {
   db: Kysely<Database>;
@@ -27,11 +24,6 @@ export interface DelivererOptions {
   /** How often due deliveries are looked for without being told (retries, other masters' queue). */
   pollIntervalMs: number;
   fetch?: typeof fetch;
-}
-
-interface Attempt {
-  statusCode: number | null;
-  error: string | null;
 }
 
 /**
@@ -124,43 +116,18 @@ export class Deliverer {
     }
   }
 
-  private async attempt(delivery: repo.ClaimedDelivery): Promise<Attempt> {
-    const timestamp = Math.floor(this.options.clock().getTime() / 1000);
-    const signal = AbortSignal.any([
-      this.aborts.signal,
-      AbortSignal.timeout(this.options.timeoutMs),
-    ]);
-    try {
-      const response = await (this.options.fetch ?? fetch)(delivery.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "dockflow-master",
-          [WEBHOOK_SIGNATURE_HEADER]: signDelivery(delivery.secret, timestamp, delivery.body),
-          [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
-          [WEBHOOK_EVENT_HEADER]: delivery.event,
-          [WEBHOOK_DELIVERY_HEADER]: delivery.id,
-        },
-        body: delivery.body,
-        redirect: "manual",
-        signal,
-      });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) {
-        return { statusCode: response.status, error: null };
-      }
-      return { statusCode: response.status, error: `receiver answered HTTP ${response.status}` };
-    } catch (error) {
-      return { statusCode: null, error: describeFailure(error, this.options.timeoutMs) };
-    }
+  private attempt(delivery: repo.ClaimedDelivery): Promise<AttemptOutcome> {
+    return sendDelivery({
+      url: delivery.url,
+      secret: delivery.secret,
+      body: delivery.body,
+      event: delivery.event,
+      deliveryId: delivery.id,
+      userAgent: "dockflow-master",
+      now: this.options.clock(),
+      timeoutMs: this.options.timeoutMs,
+      signal: this.aborts.signal,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
   }
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const message = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
-  return `request failed: ${message}`.slice(0, MAX_ERROR_LENGTH);
 }
