@@ -172,6 +172,34 @@ describe.sequential("the operator console", () => {
     await row.getByText(/left$/).waitFor();
   });
 
+  it("shows each tunnel's ingress with the operator's own entries told apart from dockflow's", async () => {
+    const managedHost = `web-${suffix}.example.com`;
+    const operatorHost = `legacy-${suffix}.example.com`;
+    // The operator adds an entry in Cloudflare by hand, next to the one dockflow wrote.
+    const written = () =>
+      [...stack.cloudflare.state.configurations.values()].find((stored) =>
+        stored.config?.ingress?.some((rule) => rule.hostname === managedHost),
+      );
+    await waitFor(() => written() !== undefined, { message: "dockflow's ingress in Cloudflare" });
+    const stored = written();
+    if (!stored?.config) throw new Error("no tunnel configuration");
+    stored.config.ingress = [
+      { hostname: operatorHost, service: "http://legacy:8080" },
+      ...(stored.config.ingress ?? []),
+    ];
+
+    await nav("Tunnels").click();
+    await heading("Tunnels").waitFor();
+    const entry = (hostname: string) =>
+      page.getByTestId("ingress-entry").filter({ hasText: hostname });
+    await entry(operatorHost).getByText("operator", { exact: true }).waitFor();
+    await entry(managedHost).getByText("dockflow", { exact: true }).waitFor();
+    expect(await entry(operatorHost).getByText("dockflow", { exact: true }).count()).toBe(0);
+    expect(await entry(managedHost).getByText("operator", { exact: true }).count()).toBe(0);
+    await page.getByText("http_status:404", { exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it("shows agent names and container labels as text, never as markup", async () => {
     await nav("Agents").click();
     await page.getByRole("link", { name: XSS_AGENT_NAME }).waitFor();

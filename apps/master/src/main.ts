@@ -38,6 +38,7 @@ import { Reconciler } from "./services/reconciler.ts";
 import { SessionService } from "./services/sessions.ts";
 import { StateService } from "./services/state.ts";
 import { Sweeper } from "./services/sweeper.ts";
+import { TunnelIngressService } from "./services/tunnel-ingress.ts";
 import { ChangeHub } from "./stream/change-hub.ts";
 import { Deliverer } from "./webhooks/deliverer.ts";
 import { NotificationSource } from "./webhooks/notification-source.ts";
@@ -257,6 +258,7 @@ export async function createMaster(
     queue,
     reconciler,
     state: new StateService(db),
+    tunnelIngress: new TunnelIngressService({ db, gateway }),
     sessions,
     stream,
     webhooks: new WebhookService({ db, clock, onQueued: () => deliverer.wake() }),

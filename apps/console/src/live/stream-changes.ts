@@ -7,6 +7,8 @@ export const masterKeys = {
   agent: (id: string) => ["master", "agent", id] as const,
   rules: ["master", "rules"] as const,
   tunnels: ["master", "tunnels"] as const,
+  /** Under `tunnels`: refetched with the list on every tunnel, rule and connector change. */
+  tunnelIngress: (agentId: string) => ["master", "tunnels", agentId, "ingress"] as const,
   keys: ["master", "keys"] as const,
   activity: ["master", "activity"] as const,
   recentErrors: ["master", "recent-errors"] as const,

@@ -4,6 +4,7 @@ import { Badge, PageHeader } from "../components/ui.tsx";
 import { PAGE_SIZE, usePagedList } from "../live/paged.ts";
 import { masterKeys } from "../live/stream-changes.ts";
 import { useMaster } from "../session/context.tsx";
+import { TunnelIngress } from "./tunnel-ingress.tsx";
 
 export function TunnelsPage() {
   const master = useMaster();
@@ -63,20 +64,14 @@ export function TunnelsPage() {
                   Last error: {tunnel.last_error}
                 </p>
               )}
-              <h3 className="text-sm font-medium">Ingress managed by dockflow</h3>
-              {tunnel.managed_rules.length === 0 ? (
-                <p className="text-sm text-slate-600">none</p>
+              <h3 className="mb-1 text-sm font-medium">Ingress</h3>
+              {tunnel.tunnel_id ? (
+                <TunnelIngress agentId={tunnel.agent_id} name={tunnel.name} />
               ) : (
-                <ul className="list-disc pl-5 font-mono text-xs">
-                  {tunnel.managed_rules.map((rule) => (
-                    <li key={rule}>{rule}</li>
-                  ))}
-                </ul>
+                <p className="text-sm text-slate-600">
+                  Not created in Cloudflare yet: no ingress to show.
+                </p>
               )}
-              <p className="mt-2 text-xs text-slate-600">
-                Entries the operator added to this tunnel's ingress by hand are kept by the master
-                and are not listed here.
-              </p>
             </li>
           ))}
         </ul>

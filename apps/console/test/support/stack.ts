@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningAgent, startAgent } from "@dockflow/agent";
+import { type CloudflareSandbox, createCloudflareSandbox } from "@dockflow/cloudflare-sandbox";
 import { configFrom, startFlowManager } from "@dockflow/flow-manager";
 import { startMaster } from "@dockflow/master";
 import {
@@ -33,6 +34,8 @@ export interface ConsoleStack {
   docker: Docker;
   /** The discovery scope label (`key=value`) the agent watches. */
   scopeLabel: string;
+  /** The master's Cloudflare stand-in (in process), to change a tunnel behind the master's back. */
+  cloudflare: CloudflareSandbox;
   /** Issues an agent key through the master's API (bearer admin token). */
   close(): Promise<void>;
 }
@@ -78,6 +81,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     { logger: quiet() },
   );
 
+  const cloudflare = createCloudflareSandbox({ zones: ["example.com"] });
   const master = await startMaster(
     {
       PORT: String(masterPort),
@@ -89,7 +93,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       SWEEP_INTERVAL_SECONDS: "1",
       LOG_LEVEL: "silent",
     },
-    { logger: quiet() },
+    { logger: quiet(), cloudflareFetch: cloudflare.fetch as typeof fetch },
   );
 
   const issued = await fetch(`${master.url}/api/v2/keys`, {
@@ -129,6 +133,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     flowUrl: flow.url,
     docker,
     scopeLabel,
+    cloudflare,
     async close() {
       await agent.close();
       await flow.close();

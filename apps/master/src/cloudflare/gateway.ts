@@ -41,6 +41,8 @@ export interface CloudflareGateway extends AccessOperations {
     desired: ManagedIngressRule[],
     owned: string[],
   ): Promise<{ changed: boolean }>;
+  /** The tunnel's whole ingress as Cloudflare holds it (empty for a tunnel never configured). */
+  getIngress(tunnelId: string): Promise<WireIngressRule[]>;
   /**
    * Proxied CNAME hostname -> <tunnelId>.cfargotunnel.com (ttl 1) in zone `zoneName` or else the
    * longest zone-suffix match among the account's zones; idempotent; updates an existing CNAME
@@ -343,6 +345,19 @@ export function createCloudflareGateway(options: CloudflareGatewayOptions): Clou
     return token;
   };
 
+  const readConfiguration = async (operation: string, tunnelId: string) => {
+    const current = await call(operation, () =>
+      tunnels.configurations.get(tunnelId, { account_id: accountId }),
+    );
+    // A tunnel never configured answers `config: null`.
+    const config: Record<string, unknown> = { ...(current?.config ?? {}) };
+    const existing = Array.isArray(config.ingress) ? (config.ingress as WireIngressRule[]) : [];
+    return { config, existing };
+  };
+
+  const getIngress = async (tunnelId: string) =>
+    (await readConfiguration("getIngress", tunnelId)).existing;
+
   const syncIngress = (tunnelId: string, desired: ManagedIngressRule[], owned: string[]) =>
     serial(`ingress:${tunnelId}`, async () => {
       const operation = "syncIngress";
@@ -356,12 +371,7 @@ export function createCloudflareGateway(options: CloudflareGatewayOptions): Clou
           );
         }
       }
-      const current = await call(operation, () =>
-        tunnels.configurations.get(tunnelId, { account_id: accountId }),
-      );
-      // A tunnel never configured answers `config: null`.
-      const config: Record<string, unknown> = { ...(current?.config ?? {}) };
-      const existing = Array.isArray(config.ingress) ? (config.ingress as WireIngressRule[]) : [];
+      const { config, existing } = await readConfiguration(operation, tunnelId);
       const { ingress, duplicates } = mergeIngress(existing, desired, owned);
       if (duplicates.length > 0) {
         log.warn(
@@ -545,6 +555,7 @@ export function createCloudflareGateway(options: CloudflareGatewayOptions): Clou
     ensureTunnel,
     getTunnelToken,
     syncIngress,
+    getIngress,
     ensureDnsRecord,
     removeDnsRecord,
     deleteTunnel,

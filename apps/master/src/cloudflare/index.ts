@@ -10,5 +10,5 @@ export {
   createCloudflareGateway,
   DEFAULT_ZONE_CACHE_TTL_MS,
 } from "./gateway.ts";
-export { type ManagedIngressRule, ruleKey } from "./ingress.ts";
+export { type ManagedIngressRule, markIngress, ruleKey } from "./ingress.ts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./transport.ts";

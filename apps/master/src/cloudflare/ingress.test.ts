@@ -3,6 +3,7 @@ import { CloudflareError } from "./errors.ts";
 import {
   ingressProblems,
   type ManagedIngressRule,
+  markIngress,
   mergeIngress,
   normalizeHostname,
   ruleKey,
@@ -97,6 +98,41 @@ describe("ingress merge (pure)", () => {
       expect.stringContaining("matches everything but is not last"),
       expect.stringContaining("the last rule must be a catch-all"),
     ]);
+  });
+});
+
+describe("ingress marking (pure)", () => {
+  it("marks entries whose key the master owns as managed, the rest as the operator's", () => {
+    const marked = markIngress(
+      [
+        { hostname: "App.Example.com", service: "http://app:80", path: "^/api" },
+        { hostname: "app.example.com", service: "http://app:80" },
+        { hostname: "legacy.example.com", service: "http://legacy:80", originRequest: {} },
+        { hostname: "*", service: "http_status:503" },
+      ],
+      ["app.example.com ^/api", "gone.example.com "],
+    );
+    expect(marked).toEqual({
+      entries: [
+        { hostname: "App.Example.com", path: "^/api", service: "http://app:80", managed: true },
+        { hostname: "app.example.com", path: null, service: "http://app:80", managed: false },
+        { hostname: "legacy.example.com", path: null, service: "http://legacy:80", managed: false },
+      ],
+      catchAll: "http_status:503",
+    });
+  });
+
+  it("reports no catch-all for an empty ingress and treats an empty path as none", () => {
+    expect(markIngress([], [])).toEqual({ entries: [], catchAll: null });
+    expect(
+      markIngress(
+        [{ hostname: "a.example.com", path: "", service: "http://a:1" }],
+        ["A.example.com."],
+      ),
+    ).toEqual({
+      entries: [{ hostname: "a.example.com", path: null, service: "http://a:1", managed: true }],
+      catchAll: null,
+    });
   });
 });
 

@@ -231,3 +231,36 @@ export function sameIngress(
 ): boolean {
   return JSON.stringify(current.map(comparable)) === JSON.stringify(next.map(comparable));
 }
+
+/** A tunnel's ingress split for display: entries marked as ours or not, and the catch-all. */
+export interface MarkedIngress {
+  entries: { hostname: string | null; path: string | null; service: string; managed: boolean }[];
+  catchAll: string | null;
+}
+
+/**
+ * Marks each entry of `ingress` as managed when its key is one of `owned` (the same test
+ * `mergeIngress` uses to decide what it may replace); every other entry is the operator's.
+ * Catch-all entries are reported apart (the last one wins, as in cloudflared).
+ */
+export function markIngress(
+  ingress: readonly WireIngressRule[],
+  owned: readonly string[],
+): MarkedIngress {
+  const ours = new Set(owned.map(normalizeKey));
+  const entries: MarkedIngress["entries"] = [];
+  let catchAll: string | null = null;
+  for (const rule of ingress) {
+    if (isCatchAll(rule)) {
+      catchAll = rule.service;
+      continue;
+    }
+    entries.push({
+      hostname: rule.hostname === undefined || rule.hostname === "" ? null : rule.hostname,
+      path: rule.path === undefined || rule.path === "" ? null : rule.path,
+      service: rule.service,
+      managed: ours.has(ruleKey(rule)),
+    });
+  }
+  return { entries, catchAll };
+}

@@ -30,6 +30,7 @@ describe("the HTTP application", () => {
         "GET /agents/{id}",
         "DELETE /agents/{id}",
         "GET /tunnels",
+        "GET /tunnels/{agent_id}/ingress",
         "GET /rules",
         "POST /keys",
         "GET /keys",

@@ -11,6 +11,7 @@ import { mountGetCommands } from "../routes/get-commands.ts";
 import { mountGetConsoleConfig } from "../routes/get-console-config.ts";
 import { mountGetSession } from "../routes/get-session.ts";
 import { mountGetStream } from "../routes/get-stream.ts";
+import { mountGetTunnelIngress } from "../routes/get-tunnel-ingress.ts";
 import { mountHealth } from "../routes/health.ts";
 import { mountIssueKey } from "../routes/issue-key.ts";
 import { mountListActivity } from "../routes/list-activity.ts";
@@ -71,6 +72,7 @@ function createApi(deps: ApiDeps, logger: Logger): MasterApp {
     mountGetAgent,
     mountDeleteAgent,
     mountListTunnels,
+    mountGetTunnelIngress,
     mountListRules,
     mountIssueKey,
     mountListKeys,

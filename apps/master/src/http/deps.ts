@@ -7,6 +7,7 @@ import type { KeyService } from "../services/keys.ts";
 import type { Reconciler } from "../services/reconciler.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { StateService } from "../services/state.ts";
+import type { TunnelIngressService } from "../services/tunnel-ingress.ts";
 import type { ChangeHub } from "../stream/change-hub.ts";
 import type { WebhookService } from "../webhooks/service.ts";
 
@@ -19,6 +20,8 @@ export interface ApiDeps {
   queue: CommandQueue;
   reconciler: Reconciler;
   state: StateService;
+  /** A tunnel's live ingress from Cloudflare (`GET /tunnels/{agent_id}/ingress`). */
+  tunnelIngress: TunnelIngressService;
   sessions: SessionService;
   /** The operators' change stream (`GET /stream`). */
   stream: ChangeHub;

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { CloudflareError } from "../cloudflare/index.ts";
 import { InvalidCursorError } from "../services/pagination.ts";
 
 /** A failure a handler or service throws on purpose; becomes the protocol's error body. */
@@ -98,6 +99,22 @@ export function errorHandler(logger: Logger) {
           ? "malformed JSON in request body"
           : error.message || "request failed";
       return errorResponse(c, status, { error: STATUS_CODES[status] ?? "bad_request", message });
+    }
+    if (error instanceof CloudflareError) {
+      logger.warn(
+        {
+          path: c.req.path,
+          method: c.req.method,
+          operation: error.operation,
+          status: error.status,
+          code: error.code,
+        },
+        "Cloudflare request failed",
+      );
+      return errorResponse(c, 502, {
+        error: "upstream_error",
+        message: `Cloudflare request failed: ${error.message}`,
+      });
     }
     if (isDatabaseUnavailable(error)) {
       logger.warn(

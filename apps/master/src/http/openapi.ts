@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: "Body too large",
   415: "Not JSON",
   429: "Rate limited (`retry_after`, `Retry-After`)",
+  502: "Cloudflare failed or could not be reached (`upstream_error`)",
   503: "Database unavailable",
 };
 

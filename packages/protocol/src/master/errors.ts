@@ -10,6 +10,8 @@ export const ApiErrorCode = z.enum([
   "payload_too_large",
   "rate_limited",
   "unavailable",
+  /** Cloudflare failed or could not be reached (502). */
+  "upstream_error",
   "internal_error",
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

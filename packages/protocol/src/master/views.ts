@@ -74,6 +74,28 @@ export const TunnelView = z.object({
 });
 export type TunnelView = z.infer<typeof TunnelView>;
 
+/** One entry of a tunnel's ingress as Cloudflare holds it. */
+export const IngressEntryView = z.object({
+  /** Null for an entry without a hostname (it matches every hostname). */
+  hostname: z.string().nullable(),
+  path: z.string().nullable(),
+  service: z.string(),
+  /** True when the master wrote it (its hostname+path key is one the master manages). */
+  managed: z.boolean(),
+});
+export type IngressEntryView = z.infer<typeof IngressEntryView>;
+
+/** `GET /tunnels/{agent_id}/ingress`: the tunnel's whole ingress, operator entries included. */
+export const TunnelIngressView = z.object({
+  agent_id: AgentId,
+  tunnel_id: z.string(),
+  /** In Cloudflare's order, the catch-all excluded. */
+  ingress: z.array(IngressEntryView),
+  /** The last, match-everything entry's service; null when the tunnel has none yet. */
+  catch_all: z.string().nullable(),
+});
+export type TunnelIngressView = z.infer<typeof TunnelIngressView>;
+
 export const DnsRecordView = z.object({
   hostname: z.string(),
   tunnel_id: z.string(),
