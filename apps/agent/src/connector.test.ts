@@ -55,4 +55,51 @@ describe("ConnectorManager", () => {
     expect(reports).toEqual(["running cloudflared version 2025.9.0"]);
     await connectors.close();
   });
+
+  it("recreates a stopped connector that the engine refuses to start (a stale task after a crash)", async () => {
+    const steps: string[] = [];
+    let connector: ConnectorInfo = { id: "c1", name: "tunnel", status: "exited", running: false };
+    const manager = {
+      mode: "standalone",
+      connectorKind: "container",
+      connectorDifference: async () => undefined,
+      startConnector: async () => {
+        steps.push("start connector");
+        throw new Error("(HTTP code 500) server error - task 0e62: already exists");
+      },
+      createConnector: async () => {
+        steps.push("create connector");
+        connector = { id: "c2", name: "tunnel", status: "running", running: true };
+      },
+      inspectConnector: async () => connector,
+    } as unknown as DockerManager;
+    const files = { writeTunnelState: async () => undefined } as unknown as StateFiles;
+    const connectors = new ConnectorManager(
+      manager,
+      files,
+      {
+        name: "tunnel",
+        image: "cloudflare/cloudflared:2025.9.0",
+        network: "net",
+        labelPrefix: "dockflare.",
+        extraLabels: {},
+        startTimeoutMs: 10_000,
+      },
+      () => undefined,
+      pino({ level: "silent" }),
+      createAgentMetrics(new Registry()),
+    );
+    const result = await connectors.start({
+      id: "cmd_1",
+      timestamp: "2026-11-30T00:00:00.000Z",
+      action: "start_tunnel",
+      tunnel_id: "tunnel_1",
+      tunnel_name: "t",
+      token: "secret-token",
+      rules: {},
+    });
+    expect(steps).toEqual(["start connector", "create connector"]);
+    expect(result).toMatchObject({ status: "running", container_id: "c2" });
+    await connectors.close();
+  });
 });

@@ -214,7 +214,17 @@ export class ConnectorManager {
       const info = await this.manager.inspectConnector(spec.name);
       if (needsStart(info, this.manager.connectorKind)) {
         this.log.info({ reason, status: info.status }, "starting the stopped connector");
-        await this.manager.startConnector(spec.name);
+        try {
+          await this.manager.startConnector(spec.name);
+        } catch (error) {
+          // An engine that crashed can keep a stale task for the old container ("task ... already
+          // exists") and then never start it again; a new container from the same spec starts.
+          this.log.warn(
+            { reason, err: error },
+            "the stopped connector cannot start: recreating it",
+          );
+          await this.manager.createConnector(spec);
+        }
         this.countRecovery(reason);
       }
     }
