@@ -1,36 +1,23 @@
 import { sampleValue, scraper } from "@dockflow/metrics";
-import { removeLabelled } from "@dockflow/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ask,
-  docker,
-  runFlow,
-  startTestManager,
-  TestClient,
-  type TestManager,
-  uniqueName,
-} from "./helpers.ts";
+import { ask, runFlow, startManagerWithClient, uniqueName } from "./helpers.ts";
 
 const METRICS_TOKEN = "flow-metrics-token-for-tests";
 
 describe("the flow manager's Prometheus metrics", () => {
-  let fm: TestManager;
-  let client: TestClient;
-  const { scrape, value } = scraper(() => fm.manager.metricsUrl, METRICS_TOKEN);
+  let env: Awaited<ReturnType<typeof startManagerWithClient>>;
+  const { scrape, value } = scraper(() => env.fm.manager.metricsUrl, METRICS_TOKEN);
 
   beforeAll(async () => {
-    fm = await startTestManager({ METRICS_PORT: "0", METRICS_TOKEN });
-    client = await TestClient.connect(fm.url);
+    env = await startManagerWithClient({ METRICS_PORT: "0", METRICS_TOKEN });
   });
 
   afterAll(async () => {
-    client?.close();
-    await fm?.close();
-    await removeLabelled(docker);
+    await env?.close();
   });
 
   it("refuses a scrape without the token", async () => {
-    const url = fm.manager.metricsUrl;
+    const url = env.fm.manager.metricsUrl;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const response = await fetch(url ?? "");
     expect(response.status).toBe(401);
@@ -43,6 +30,7 @@ describe("the flow manager's Prometheus metrics", () => {
         error_type: "validation_error",
         operation: "send_message",
       })) ?? 0;
+    const { client } = env;
     const id = await runFlow(client, uniqueName("metrics"));
     for (const word of ["one", "two", "three"]) {
       const reply = await ask(client, id, "echo", { word });
