@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createRegistry, startMetricsServer } from "@dockflow/metrics";
 import { type Logger, pino } from "pino";
 import { ActivityLog } from "./activity-log.ts";
 import { attachBridge } from "./bridge.ts";
@@ -18,6 +19,7 @@ import { LogHub } from "./logs/log-hub.ts";
 import { LogService } from "./logs/log-service.ts";
 import { ManagedContainers } from "./managed-containers.ts";
 import { Messaging } from "./messaging.ts";
+import { createFlowMetrics, registerFlowGauges } from "./metrics.ts";
 import { Notifier } from "./notifier.ts";
 import { ContainerOperations } from "./operations.ts";
 import { PathGuard } from "./path-guard.ts";
@@ -37,6 +39,8 @@ export interface RunningFlowManager {
   /** `http://host:port` the Socket.IO server listens on. */
   url: string;
   port: number;
+  /** `GET` this for the Prometheus metrics; undefined without METRICS_PORT. */
+  metricsUrl: string | undefined;
   /** Closes client connections, streams and timers; managed containers keep running. */
   close(): Promise<void>;
 }
@@ -56,6 +60,8 @@ export async function startFlowManager(
     managerId: config.managerId,
   });
   const store = new StatusStore({ historySize: config.statusHistorySize });
+  const registry = createRegistry();
+  const metrics = createFlowMetrics(registry);
   const clients = new ClientRegistry();
   const activity = new ActivityLog({
     size: config.activityLogSize,
@@ -77,6 +83,7 @@ export async function startFlowManager(
     activity,
     liveMessageActivity: config.liveMessageActivity,
     webhooks,
+    metrics,
   });
   const pool = new ConnectionPool({
     onUnasked: (containerId, envelope) => notifier.unaskedMessage(containerId, envelope),
@@ -124,6 +131,7 @@ export async function startFlowManager(
     notifier,
     messageTimeoutMs: config.messageTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
+    metrics,
   });
   const operations = new ContainerOperations({
     containers,
@@ -183,6 +191,12 @@ export async function startFlowManager(
     onResync: () => containers.resync(),
     log: child("docker-events"),
   });
+  registerFlowGauges(registry, {
+    containerStates: () => store.all().map((c) => c.state),
+    clients: () => clients.count,
+    logStreams: () => logHub.subscriptions,
+    execSessions: () => execSessions.size,
+  });
   const statusUpdates = new StatusUpdates({
     clients,
     store,
@@ -231,6 +245,7 @@ export async function startFlowManager(
     });
   });
   const port = (http.address() as AddressInfo).port;
+  const metricsServer = await startMetricsServer(registry, config.metrics);
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   log.info({ url, manager_id: config.managerId, containers: store.size }, "flow manager listening");
@@ -239,12 +254,14 @@ export async function startFlowManager(
   return {
     url,
     port,
+    metricsUrl: metricsServer.url,
     close() {
       closing ??= (async () => {
         watcher.stop();
         await new Promise<void>((resolve) => io.close(() => resolve()));
         await execSessions.close();
         if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+        await metricsServer.close();
         statusUpdates.stop();
         stats.close();
         logHub.close();

@@ -80,7 +80,7 @@ export function attachBridge(
         undefined,
         requestIdOf(args[0]),
       );
-      socket.emit("error", body);
+      options.notifier.unknownEvent(socket.id, body);
       ack?.({ ok: false, error: body });
     });
     socket.on("disconnect", (reason) => {

@@ -13,6 +13,7 @@ import {
   port,
   secret,
 } from "@dockflow/config";
+import { metricsEnv, metricsListenOptions } from "@dockflow/metrics";
 import { FlowWebhookEvent } from "@dockflow/protocol";
 import { z } from "zod";
 import { normalizeOrigin } from "./origin-guard.ts";
@@ -99,6 +100,7 @@ const Env = z.object({
   FLOW_WEBHOOK_TIMEOUT_SECONDS: int(1, 600).default(10),
   DOCKER_HOST: optionalString(),
   LOG_LEVEL: logLevel(),
+  ...metricsEnv,
 });
 
 export const Config = Env.transform((env, ctx) => {
@@ -185,6 +187,7 @@ export const Config = Env.transform((env, ctx) => {
     },
     dockerHost: env.DOCKER_HOST,
     logLevel: env.LOG_LEVEL,
+    metrics: metricsListenOptions(env),
   };
 });
 export type FlowManagerConfig = z.output<typeof Config>;

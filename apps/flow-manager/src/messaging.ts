@@ -5,6 +5,7 @@ import type { ConnectionPool } from "./connections.ts";
 import { errorBody, FlowError } from "./errors.ts";
 import type { Handler } from "./handlers.ts";
 import type { ManagedContainers } from "./managed-containers.ts";
+import type { FlowMetrics } from "./metrics.ts";
 import type { Notifier } from "./notifier.ts";
 import type { TrackedContainer } from "./status-store.ts";
 
@@ -17,6 +18,8 @@ export interface MessagingOptions {
   messageTimeoutMs: number;
   /** FLOW_CONNECT_TIMEOUT_MS: how long a message waits for a running container's socket. */
   connectTimeoutMs: number;
+  /** Counts relayed messages and times each from send to the container's final reply. */
+  metrics: Pick<FlowMetrics, "messagesRelayed" | "relayDuration">;
 }
 
 /** Messages to flow containers over their sockets: send_message for clients, `ask` for the manager. */
@@ -31,7 +34,7 @@ export class Messaging {
    * whatever the container answers follows as message_received, after message_sent.
    */
   send: Handler<"send_message"> = async (req, ctx) => {
-    const { containers, pool, clients, notifier } = this.options;
+    const { containers, pool, clients, notifier, metrics } = this.options;
     const c = await containers.find(req.container_id);
     clients.noteOwner(ctx.clientId, c.id);
     if (!c.socketDir) {
@@ -51,6 +54,8 @@ export class Messaging {
       replied = true;
       for (const fn of queued.splice(0)) fn();
     });
+    // Observed at the final reply (result or error); a request that gets none is not timed.
+    const timeReply = metrics.relayDuration.startTimer();
     const relayed = {
       container: c,
       clientId: ctx.clientId,
@@ -61,7 +66,10 @@ export class Messaging {
       { id: messageId, command: req.message.command, data: req.message.data },
       req.timeout_ms ?? this.options.messageTimeoutMs,
       {
-        onMessage: (env) => later(() => notifier.messageReceived(relayed, env)),
+        onMessage: (env, final) => {
+          if (final) timeReply();
+          later(() => notifier.messageReceived(relayed, env));
+        },
         onFailure: (error) =>
           later(() => {
             // One error may be shared by every request pending on a lost connection: copy it.
@@ -75,6 +83,7 @@ export class Messaging {
       },
       running ? this.options.connectTimeoutMs : 0,
     );
+    metrics.messagesRelayed.inc();
     notifier.messageSent(relayed, req.message.command);
     return { container_id: c.id, message_id: messageId };
   };

@@ -1,7 +1,9 @@
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ActivityLog } from "./activity-log.ts";
 import { ClientRegistry } from "./clients.ts";
+import { createFlowMetrics } from "./metrics.ts";
 import { Notifier } from "./notifier.ts";
 import { emptyUsage, type TrackedContainer } from "./status-store.ts";
 
@@ -44,15 +46,17 @@ function setup(liveMessageActivity = false) {
   });
   const hooked: { event: string; data: unknown }[] = [];
   const webhooks = { notify: (event: string, data: unknown) => hooked.push({ event, data }) };
-  const notifier = new Notifier({ clients, activity, liveMessageActivity, webhooks });
+  const metrics = createFlowMetrics(new Registry());
+  const notifier = new Notifier({ clients, activity, liveMessageActivity, webhooks, metrics });
   const events = () => sent.map((s) => `${s.to}:${s.event}`);
-  return { notifier, activity, clients, sent, events, hooked };
+  return { notifier, activity, clients, sent, events, hooked, metrics };
 }
 
 describe("Notifier", () => {
-  it("pushes a crash with its recovery plan to everyone and records the crash and the plan", () => {
-    const { notifier, activity, sent, events } = setup();
+  it("pushes a crash with its recovery plan to everyone, counts it and records the crash and the plan", async () => {
+    const { notifier, activity, sent, events, metrics } = setup();
     notifier.crashed(container, 3, { attempt: 1, max_restarts: 2, delay_ms: 100 });
+    expect((await metrics.crashes.get()).values.map((v) => v.value)).toEqual([1]);
     expect(events()).toEqual([
       "a:container_crashed",
       "b:container_crashed",

@@ -3,6 +3,7 @@ import type { ActivityLog, ActivityType } from "./activity-log.ts";
 import type { ClientRegistry } from "./clients.ts";
 import type { RecoveryPlan } from "./crash-recovery.ts";
 import type { PullProgress } from "./docker.ts";
+import type { FlowMetrics } from "./metrics.ts";
 import type { TrackedContainer } from "./status-store.ts";
 import type { FlowWebhooks } from "./webhooks/flow-webhooks.ts";
 
@@ -13,6 +14,8 @@ export interface NotifierOptions {
   liveMessageActivity: boolean;
   /** FLOW_WEBHOOKS: crashes, used-up restart limits and unhealthy containers. */
   webhooks: Pick<FlowWebhooks, "notify">;
+  /** Counts errors sent, crashes and automatic restarts. */
+  metrics: FlowMetrics;
 }
 
 export type LifecycleActivity = Extract<
@@ -91,6 +94,7 @@ export class Notifier {
   }
 
   crashed(c: TrackedContainer, exitCode: number | null, plan: RecoveryPlan | null): void {
+    this.options.metrics.crashes.inc();
     const crash = {
       container_id: c.id,
       name: c.name,
@@ -135,6 +139,7 @@ export class Notifier {
   }
 
   recovered(containerId: string, attempt: number): void {
+    this.options.metrics.recoveryRestarts.inc();
     this.activity.record({
       type: "crash_recovery",
       message: `restarted crashed container (attempt ${attempt})`,
@@ -235,7 +240,7 @@ export class Notifier {
 
   /** A relayed message that failed after its message_sent (timeout, connection lost). */
   messageFailed(m: RelayedMessage, body: ErrorBody): void {
-    this.clients.emitTo(m.clientId, "error", body);
+    this.sendError(m.clientId, "send_message", body);
     this.activity.record({
       type: "error",
       message: `send_message to ${m.container.name}: ${body.message}`,
@@ -248,7 +253,7 @@ export class Notifier {
 
   /** A request that failed: the `error` event to its client, and the audit entry. */
   requestFailed(clientId: string, operation: Operation, body: ErrorBody): void {
-    this.clients.emitTo(clientId, "error", body);
+    this.sendError(clientId, operation, body);
     this.activity.record({
       type: "error",
       message: `${operation} failed: ${body.error_type}: ${body.message}`,
@@ -266,5 +271,16 @@ export class Notifier {
    */
   private messageAudience(clients: string[]): string[] | "none" {
     return this.options.liveMessageActivity ? clients : "none";
+  }
+
+  /** An event name no operation has: the `error` event only (nothing to audit). */
+  unknownEvent(clientId: string, body: ErrorBody): void {
+    this.sendError(clientId, "unknown", body);
+  }
+
+  /** The one place an `error` event goes to a client: sent and counted. */
+  private sendError(clientId: string, operation: Operation | "unknown", body: ErrorBody): void {
+    this.options.metrics.errors.inc({ error_type: body.error_type, operation });
+    this.clients.emitTo(clientId, "error", body);
   }
 }

@@ -37,6 +37,11 @@ export class ExecSessions {
     this.options = options;
   }
 
+  /** Sessions open now. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
   /** Starts a session for `clientId`; its output flows once `begin()` is called on it. */
   async start(
     clientId: string,

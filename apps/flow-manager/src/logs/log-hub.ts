@@ -72,6 +72,13 @@ export class LogHub {
     this.now = options.now ?? nowNs;
   }
 
+  /** Live subscriptions now: one per client and container it follows. */
+  get subscriptions(): number {
+    let count = 0;
+    for (const feed of this.feeds.values()) count += feed.followers.size;
+    return count;
+  }
+
   /**
    * Starts following container `id` for a client, with the last `tail` lines first. Resolves once
    * the stream is open and the history read, with the function that starts the pushes (call it
