@@ -6,6 +6,40 @@ import type { ConnectorInfo, DockerManager } from "./docker/manager.ts";
 import { createAgentMetrics } from "./metrics.ts";
 import type { StateFiles } from "./state-files.ts";
 
+/** A ConnectorManager over a fake Docker manager and state files, as the agent builds it. */
+function connectorsOver(
+  manager: DockerManager,
+  files: StateFiles,
+  report: (event: { container: { status: string; version?: string } }) => void = () => undefined,
+): ConnectorManager {
+  return new ConnectorManager(
+    manager,
+    files,
+    {
+      name: "tunnel",
+      image: "cloudflare/cloudflared:2025.9.0",
+      network: "net",
+      labelPrefix: "dockflare.",
+      extraLabels: {},
+      startTimeoutMs: 10_000,
+    },
+    report,
+    pino({ level: "silent" }),
+    createAgentMetrics(new Registry()),
+  );
+}
+
+/** The start_tunnel command both tests send. */
+const START = {
+  id: "cmd_1",
+  timestamp: "2026-11-30T00:00:00.000Z",
+  action: "start_tunnel",
+  tunnel_id: "tunnel_1",
+  tunnel_name: "t",
+  token: "secret-token",
+  rules: {},
+} as const;
+
 describe("ConnectorManager", () => {
   it("saves tunnel_state.json before it creates the connector on start_tunnel", async () => {
     const steps: string[] = [];
@@ -26,30 +60,10 @@ describe("ConnectorManager", () => {
       },
     } as unknown as StateFiles;
     const reports: string[] = [];
-    const connectors = new ConnectorManager(
-      manager,
-      files,
-      {
-        name: "tunnel",
-        image: "cloudflare/cloudflared:2025.9.0",
-        network: "net",
-        labelPrefix: "dockflare.",
-        extraLabels: {},
-        startTimeoutMs: 10_000,
-      },
-      (event) => reports.push(`${event.container.status} ${event.container.version}`),
-      pino({ level: "silent" }),
-      createAgentMetrics(new Registry()),
+    const connectors = connectorsOver(manager, files, (event) =>
+      reports.push(`${event.container.status} ${event.container.version}`),
     );
-    const result = await connectors.start({
-      id: "cmd_1",
-      timestamp: "2026-11-30T00:00:00.000Z",
-      action: "start_tunnel",
-      tunnel_id: "tunnel_1",
-      tunnel_name: "t",
-      token: "secret-token",
-      rules: {},
-    });
+    const result = await connectors.start(START);
     expect(steps).toEqual(["save running", "create connector"]);
     expect(result).toMatchObject({ tunnel_id: "tunnel_1", status: "running", container_id: "c1" });
     expect(reports).toEqual(["running cloudflared version 2025.9.0"]);
@@ -74,30 +88,8 @@ describe("ConnectorManager", () => {
       inspectConnector: async () => connector,
     } as unknown as DockerManager;
     const files = { writeTunnelState: async () => undefined } as unknown as StateFiles;
-    const connectors = new ConnectorManager(
-      manager,
-      files,
-      {
-        name: "tunnel",
-        image: "cloudflare/cloudflared:2025.9.0",
-        network: "net",
-        labelPrefix: "dockflare.",
-        extraLabels: {},
-        startTimeoutMs: 10_000,
-      },
-      () => undefined,
-      pino({ level: "silent" }),
-      createAgentMetrics(new Registry()),
-    );
-    const result = await connectors.start({
-      id: "cmd_1",
-      timestamp: "2026-11-30T00:00:00.000Z",
-      action: "start_tunnel",
-      tunnel_id: "tunnel_1",
-      tunnel_name: "t",
-      token: "secret-token",
-      rules: {},
-    });
+    const connectors = connectorsOver(manager, files);
+    const result = await connectors.start(START);
     expect(steps).toEqual(["start connector", "create connector"]);
     expect(result).toMatchObject({ status: "running", container_id: "c2" });
     await connectors.close();
