@@ -34,6 +34,8 @@ interface RouteCase {
   kind: Kind;
   path(ctx: Ctx): string;
   body?(ctx: Ctx): unknown;
+  /** A documented answer that also shows an allowed caller got past authorization. */
+  allowedStatus?: number;
 }
 
 interface Ctx {
@@ -101,6 +103,14 @@ const ROUTES: RouteCase[] = [
     path: () => "",
   },
   { method: "GET", template: "/tunnels", kind: "admin", path: () => "/api/v2/tunnels" },
+  {
+    method: "GET",
+    template: "/tunnels/{agent_id}/ingress",
+    kind: "admin",
+    path: (c) => `/api/v2/tunnels/${c.me.agentId}/ingress`,
+    // The matrix's agent has no tunnel in Cloudflare: the handler's 404 comes after the guard.
+    allowedStatus: 404,
+  },
   { method: "GET", template: "/rules", kind: "admin", path: () => "/api/v2/rules" },
   {
     method: "POST",
@@ -285,7 +295,8 @@ describe("authorization matrix of every master route", () => {
         const want = expected(route.kind, caller);
         const got =
           want === "ok"
-            ? reply.status >= 200 && reply.status < 300
+            ? (reply.status >= 200 && reply.status < 300) ||
+              (reply.status === route.allowedStatus && isDocumentedClientError(reply))
               ? "ok"
               : `${reply.status} ${reply.text.slice(0, 200)}`
             : reply.status === want && isDocumentedClientError(reply)
