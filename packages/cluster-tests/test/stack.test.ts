@@ -173,7 +173,11 @@ describe("the stack deployed with docker stack deploy", () => {
       { message: "every command acknowledged", timeoutMs: 120_000, intervalMs: 1000 },
     );
     clearInterval(sampler);
-    expect(rows.map((r) => `${r[1]} ${r[3]}`)).toEqual(posted.map(() => "1 t"));
+    // Every command acknowledged with success, none lost. A command the killed replica handed out
+    // just before it died is delivered again after the visibility timeout (at least once; see
+    // issue 13's closing note): at most one such redelivery.
+    expect(rows.map((r) => r[3])).toEqual(posted.map(() => "t"));
+    expect(rows.filter((r) => r[1] !== "1").length).toBeLessThanOrEqual(1);
     expect([...statuses]).toEqual(["online"]);
     expect((await stack.masterUrls()).length).toBeGreaterThanOrEqual(1);
   });
